@@ -1,0 +1,80 @@
+# Rendezvous: the two Quick start commands (`make demo`, `make test`) and what they are made of.
+# Everything lands in the project folder (.venv, node_modules); nothing global but Debian's chromium.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DEBUG ?= 1
+
+.PHONY: demo test install install-dev npm chromium migrate demo-data serve test-unit test-browser lint check messages clean
+
+## make demo: install, migrate, load the demo data and serve the site on SQLite.
+demo: install migrate demo-data serve
+
+## make test: install what the tests need, then run the whole suite (unit, then real browser).
+test: install-dev chromium check test-unit test-browser
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(PY)
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(PY)
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/vendor/.copied: node_modules/.package-lock.json scripts/vendor.mjs
+	node scripts/vendor.mjs
+	touch $@
+
+install: $(VENV)/.installed static/vendor/.copied
+
+install-dev: $(VENV)/.installed-dev static/vendor/.copied
+
+## Debian's chromium for the browser tests, installed only when missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo-data: install
+	$(PY) manage.py load_demo
+
+serve: install
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## Unit and integration tests; DATABASE_URL picks the database (SQLite by default).
+test-unit: install-dev
+	$(PY) -m pytest -n 2 -q
+
+## Real-browser tests in headless Chromium.
+test-browser: install-dev chromium
+	$(PY) -m pytest -m browser -q
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: lint
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+messages: install-dev
+	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=node_modules --ignore=staticfiles
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor staticfiles

@@ -1,0 +1,1 @@
+"""Models of the attendees app (filled in by later work)."""

@@ -1,0 +1,1 @@
+"""Models of the checkin app (filled in by later work)."""

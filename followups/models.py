@@ -1,0 +1,1 @@
+"""Models of the followups app (filled in by later work)."""

@@ -1,0 +1,42 @@
+"""Fixtures shared by the whole suite."""
+
+import pytest
+from django.core.cache import cache
+
+from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Pages are cached; every test starts from an empty cache so tests cannot leak into each other."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def community(db):
+    return CommunityFactory()
+
+
+@pytest.fixture
+def organiser(community):
+    return MembershipFactory(community=community).user
+
+
+@pytest.fixture
+def volunteer(community):
+    from events.models import Membership
+
+    return MembershipFactory(community=community, role=Membership.Role.VOLUNTEER).user
+
+
+@pytest.fixture
+def organiser_client(client, organiser):
+    client.force_login(organiser)
+    return client
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
