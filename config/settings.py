@@ -11,7 +11,7 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-_DEV_SECRET = "dev-only-insecure-secret-key-change-me-in-production"
+_DEV_SECRET = "dev-only-insecure-secret-key-change-me-in-production"  # noqa: S105 (local development only)
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET if DEBUG else "")
 if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
