@@ -6,5 +6,5 @@ from django.views.decorators.http import require_GET
 
 @require_GET
 def healthz(request):
-    """"ok" without database or template: the load balancer's probe and the benchmark's baseline."""
+    """Answer "ok" with no database or template: the load balancer's probe and the benchmark's baseline."""
     return HttpResponse("ok", content_type="text/plain; charset=utf-8")
