@@ -144,7 +144,9 @@ AUTHENTICATION_BACKENDS = [
 # Accounts: e-mail only, verified by a code, login by code as well as by password.
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+# Django's user model keeps its unique username: allauth fills it from the e-mail (the setting's
+# default, "username"); None would leave it empty and the second sign-up would crash. Nobody sees it:
+ACCOUNT_USER_DISPLAY = "config.account_adapter.user_display"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
