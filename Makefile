@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DEBUG ?= 1
 
-.PHONY: demo test install install-dev npm chromium migrate demo-data serve test-unit test-browser lint check messages clean
+.PHONY: demo test install install-dev chromium migrate demo-data serve test-unit test-browser lint check messages bench clean
 
 ## make demo: install, migrate, load the demo data and serve the site on SQLite.
 demo: install migrate demo-data serve
@@ -50,8 +50,11 @@ chromium:
 migrate: install
 	$(PY) manage.py migrate --noinput
 
+# Links in e-mails and calendar files point at the server `make demo` starts.
+demo-data serve: export SITE_URL ?= http://$(HOST):$(PORT)
+
 demo-data: install
-	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo --url http://$(HOST):$(PORT)/
 
 serve: install
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -71,6 +74,10 @@ lint: install-dev
 check: lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
+
+## Public pages under gunicorn, SQLite and PostgreSQL (see docs/benchmarks.md); not part of `make test`.
+bench: install
+	$(PY) -m bench.pages $(BENCH_ARGS)
 
 messages: install-dev
 	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=node_modules --ignore=staticfiles
