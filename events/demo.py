@@ -1,4 +1,10 @@
-"""Demo content for `manage.py load_demo`: two communities, their venues, events and tickets, two logins."""
+"""Demo content for `manage.py load_demo`: two communities, their venues, events and tickets, two logins.
+
+The loader writes the models directly rather than through events.services: it must be re-runnable, so it
+upserts on natural keys (e-mail, slug, name in a community) and moves dates that the services rightly
+freeze (a cancelled event, a published slug). It keeps the services' invariants by hand: `updated_at`
+touched on every change (the page cache relies on it) and SEQUENCE raised when calendars must update.
+"""
 
 import dataclasses
 import datetime as dt
@@ -466,7 +472,13 @@ def _ticket(
         "description": description,
         "sales_end": sales_end,
     }
-    return _upsert(result, TicketType, {"event": event, "name": name}, values)
+    unchanged_before = result.unchanged
+    ticket_type = _upsert(result, TicketType, {"event": event, "name": name}, values)
+    if result.unchanged == unchanged_before:
+        # The event page is cached by the event's updated_at: a new or changed ticket type must show at once.
+        event.updated_at = timezone.now()
+        event.save(update_fields=["updated_at"])
+    return ticket_type
 
 
 def _upsert(result: DemoResult, model, lookup: dict, values: dict, *, on_create: dict | None = None):
