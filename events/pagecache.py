@@ -1,0 +1,112 @@
+"""Rendered public pages kept in the cache for anonymous visitors, invalidated by the state of the database.
+
+The cache is local memory per process by default (Redis in production), so nothing deletes entries when an
+organiser saves: the key holds a fingerprint ("version") of the rows the page shows, read with one cheap query,
+and any write to those rows (every write sets `updated_at`) gives a new key. Old entries simply expire.
+
+Only pages that are the same for every anonymous visitor are kept: no signed-in user, no pending messages,
+no cookie set by the view. The one per-visitor part of such a page, the CSRF token of the language switcher,
+is stored as a placeholder and filled in for each visitor.
+"""
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable
+
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
+
+PAGE_TIMEOUT = 600  # seconds; a bound on memory, not on freshness (freshness comes from the version)
+CACHE_HEADER = "X-Page-Cache"
+_CSRF_PLACEHOLDER = b"__rendezvous_csrf_token__"
+_CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+_EXPIRES_ATTR = "page_cache_expires_at"
+_KEPT_HEADERS = ("Content-Disposition", "Content-Language")
+
+
+def can_share(request: HttpRequest) -> bool:
+    """Whether this visitor gets (and may fill) the page shared by all anonymous visitors."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if request.user.is_authenticated:
+        return False
+    # A page carrying a one-off message ("You have been logged out") is for this visitor only.
+    return len(get_messages(request)) == 0
+
+
+def expire_at(response: HttpResponse, moment: dt.datetime | None) -> HttpResponse:
+    """Let a view say that its page changes by itself at `moment` (a ticket type going on sale, say)."""
+    if moment is not None:
+        setattr(response, _EXPIRES_ATTR, moment)
+    return response
+
+
+def cached_page(request: HttpRequest, *, version: tuple, render: Callable[[], HttpResponse]) -> HttpResponse:
+    """The page from the cache when an anonymous visitor asks for a version already rendered; else `render()`.
+
+    `version` must change whenever anything the page shows changes (see the selectors' `*_version`).
+    """
+    if not can_share(request):
+        return render()
+    key = page_key(request, version=version)
+    entry = cache.get(key)
+    if entry is not None:
+        response = _response_from(request, entry)
+        response[CACHE_HEADER] = "hit"
+        return response
+    response = render()
+    entry = _entry_from(request, response)
+    if entry is not None:
+        timeout = _timeout_for(response)
+        if timeout > 0:
+            cache.set(key, entry, timeout=timeout)
+    response[CACHE_HEADER] = "miss"
+    return response
+
+
+def page_key(request: HttpRequest, *, version: tuple) -> str:
+    # The full path is in the key because the page shows it (the language switcher sends the visitor back to it).
+    raw = repr((get_language(), request.get_full_path(), version))
+    return "page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _entry_from(request: HttpRequest, response: HttpResponse) -> dict | None:
+    """What to keep of a freshly rendered response, or None when it must not be shared."""
+    if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+        response.render()
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return None
+    session = getattr(request, "session", None)
+    if session is not None and session.modified:
+        return None
+    content = response.content
+    match = _CSRF_INPUT.search(content)
+    if match:
+        content = content.replace(match.group(1), _CSRF_PLACEHOLDER)
+    headers = {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)}
+    return {"content": content, "content_type": response["Content-Type"], "headers": headers}
+
+
+def _response_from(request: HttpRequest, entry: dict) -> HttpResponse:
+    content = entry["content"]
+    if _CSRF_PLACEHOLDER in content:
+        # get_token() also makes the CSRF middleware set the matching cookie on this response.
+        content = content.replace(_CSRF_PLACEHOLDER, get_token(request).encode())
+    response = HttpResponse(content, content_type=entry["content_type"])
+    for name, value in entry["headers"].items():
+        response[name] = value
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    return response
+
+
+def _timeout_for(response: HttpResponse) -> int:
+    moment = getattr(response, _EXPIRES_ATTR, None)
+    if moment is None:
+        return PAGE_TIMEOUT
+    return max(0, min(PAGE_TIMEOUT, int((moment - timezone.now()).total_seconds())))
