@@ -1,1 +1,190 @@
-"""Models of the attendees app (filled in by later work)."""
+"""Orders, tickets, the waiting list and the record of Stripe events already handled."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from attendees import secrets as ticket_secrets
+from events.models import CURRENCY_CHOICES, Event, TicketType
+
+
+class Order(models.Model):
+    """One registration: a buyer, the tickets they took in one go, and how they paid.
+
+    An order in a holding status (`HOLDING`) counts in its event's `seats_taken` and its ticket types'
+    `quantity_sold`; attendees.services moves orders in and out of those statuses and the counters with them.
+    """
+
+    class Status(models.TextChoices):
+        PENDING_APPROVAL = "pending_approval", _("Pending approval")
+        PENDING_PAYMENT = "pending_payment", _("Pending payment")
+        CONFIRMED = "confirmed", _("Confirmed")
+        CANCELLED = "cancelled", _("Cancelled")
+        REFUNDED = "refunded", _("Refunded")
+        EXPIRED = "expired", _("Expired")
+        DECLINED = "declined", _("Declined")
+
+    HOLDING = frozenset({Status.PENDING_APPROVAL, Status.PENDING_PAYMENT, Status.CONFIRMED})
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="orders")
+    # Short code for people (e-mails, the organiser's list); the access token is the secret.
+    reference = models.CharField(_("reference"), max_length=12, unique=True, default=ticket_secrets.new_reference)
+    access_token = models.CharField(max_length=64, unique=True, default=ticket_secrets.new_access_token)
+    buyer_name = models.CharField(_("name"), max_length=200)
+    buyer_email = models.EmailField(_("e-mail"))
+    # Set when the buyer is signed in, or later when an account with this e-mail signs in.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    total = models.DecimalField(_("total"), max_digits=11, decimal_places=2, default=0)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES, default="EUR")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
+    marketing_consent = models.BooleanField(_("may receive news about future events"), default=False)
+    marketing_consent_at = models.DateTimeField(null=True, blank=True)
+    # Seats stay held until then while the payment is pending: the Checkout Session's own expiry.
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    stripe_checkout_session_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    stripe_checkout_url = models.URLField(max_length=2048, blank=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True)
+    # A refunded order with an empty refund id is waiting for Stripe to accept the refund (a task retries it).
+    stripe_refund_id = models.CharField(max_length=255, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["event", "status", "hold_expires_at"], name="order_event_status_idx"),
+            models.Index(fields=["status", "hold_expires_at"], name="order_hold_idx"),
+            models.Index(fields=["buyer_email"], name="order_buyer_email_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} ({self.buyer_email})"
+
+    @property
+    def is_paid(self):
+        return self.total > 0
+
+    @property
+    def holds_seats(self):
+        return self.status in self.HOLDING
+
+    @property
+    def refund_pending(self):
+        return self.status == self.Status.REFUNDED and self.is_paid and not self.stripe_refund_id
+
+
+class Ticket(models.Model):
+    """One seat for one holder. The QR code carries `secret` and nothing else."""
+
+    class Status(models.TextChoices):
+        VALID = "valid", _("Valid")
+        CANCELLED = "cancelled", _("Cancelled")
+        REFUNDED = "refunded", _("Refunded")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tickets")
+    ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, related_name="tickets")
+    holder_name = models.CharField(_("name"), max_length=200)
+    holder_email = models.EmailField(_("e-mail"))
+    secret = models.CharField(max_length=64, unique=True, default=ticket_secrets.new_ticket_secret)
+    price = models.DecimalField(_("price"), max_digits=9, decimal_places=2, default=0)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.VALID)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return f"{self.holder_name} ({self.ticket_type})"
+
+    @property
+    def admits(self):
+        """Whether this ticket lets its holder in: valid, in a confirmed order."""
+        return self.status == self.Status.VALID and self.order.status == Order.Status.CONFIRMED
+
+
+# Custom questions and their answers (per order or per ticket holder) come with the registration pages:
+# Question(event, label, kind, required, per_ticket, choices, position) and Answer(order, ticket null, question,
+# value). place_order() has the marked place where they are validated and created.
+
+
+class WaitingListEntry(models.Model):
+    """A fan waiting for places; an offer holds `offered_quantity` seats in the event's `seats_taken`."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        OFFERED = "offered", _("Offered a place")
+        CLAIMED = "claimed", _("Claimed")
+        EXPIRED = "expired", _("Offer expired")
+        LEFT = "left", _("Left the list")
+
+    ACTIVE = frozenset({Status.WAITING, Status.OFFERED})
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="waiting_list")
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="waiting_list"
+    )
+    quantity = models.PositiveSmallIntegerField(_("places wanted"), default=1)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.WAITING)
+    # The link in the e-mails to leave the list; the offer token is the link to claim an offer.
+    access_token = models.CharField(max_length=64, unique=True, default=ticket_secrets.new_access_token)
+    offer_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    offered_quantity = models.PositiveSmallIntegerField(default=0)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
+    order = models.OneToOneField(
+        Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="waiting_list_entry"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("waiting list entry")
+        verbose_name_plural = _("waiting list entries")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "email"],
+                condition=Q(status__in=["waiting", "offered"]),
+                name="one_active_waiting_entry_per_email",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["event", "status", "created_at"], name="waiting_event_status_idx"),
+            models.Index(fields=["status", "offer_expires_at"], name="waiting_offer_expiry_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_status_display()})"
+
+
+class ProcessedStripeEvent(models.Model):
+    """A Stripe webhook event already handled: Stripe delivers at least once, we act at most once."""
+
+    stripe_event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="stripe_events")
+    outcome = models.CharField(max_length=32, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.type} {self.stripe_event_id}"
