@@ -22,6 +22,7 @@ class Screen:
     device: str
     test_name: str
     errors: list[str] = field(default_factory=list)
+    reported: int = 0
 
     def watch(self) -> "Screen":
         """Collect console errors and uncaught exceptions: any of them fails the test."""
@@ -44,6 +45,9 @@ class Screen:
         return path
 
     def assert_no_console_errors(self, step: str = "") -> None:
+        if len(self.errors) <= self.reported:
+            return
+        self.reported = len(self.errors)
         assert not self.errors, f"console errors on {self.page.url} ({step}):\n" + "\n".join(self.errors)
 
     def assert_accessible(self, step: str = "") -> None:
