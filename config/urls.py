@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("manage/", include("events.urls_manage")),
+    path("", include("attendees.urls")),
     path("", include("events.urls")),
 ]
 

@@ -1,0 +1,319 @@
+"""Registering: placing an order (free or paid), cancelling it, and freeing the seats of unpaid orders."""
+
+import datetime as dt
+from collections import Counter
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from attendees import stripe_gateway
+from attendees.models import Order, Ticket, WaitingListEntry
+from attendees.services import notifications, payments
+from attendees.services.errors import RegistrationError
+from attendees.services.inventory import (
+    Types,
+    check_availability,
+    lock_event,
+    move_order,
+    release_offer_seats,
+    take_seats,
+)
+from attendees.services.validation import (
+    MAX_TICKETS_PER_ORDER,
+    check_event_open,
+    clean_email,
+    clean_language,
+    clean_name,
+)
+from attendees.services.waitinglist import expire_offers_locked, offer_next_locked
+from events.models import Event, TicketType
+
+
+def _clean_quantities(quantities) -> Counter:
+    """Ticket type id -> quantity, without zeros; anything that is not a whole number in range is refused."""
+    if not isinstance(quantities, dict):
+        raise RegistrationError("quantity_out_of_range", _("Choose how many tickets you want."))
+    counts = Counter()
+    for key, value in quantities.items():
+        try:
+            type_id = int(key)
+        except (TypeError, ValueError):
+            raise RegistrationError(
+                "unknown_ticket_type", _("This ticket type is not available for this event.")
+            ) from None
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TICKETS_PER_ORDER:
+            raise RegistrationError(
+                "quantity_out_of_range",
+                _("Choose between 0 and %(max)d tickets of each type.") % {"max": MAX_TICKETS_PER_ORDER},
+                field=f"quantity_{type_id}",
+            )
+        if value:
+            counts[type_id] += value
+    total = sum(counts.values())
+    if total == 0:
+        raise RegistrationError("quantity_out_of_range", _("Choose at least one ticket."))
+    if total > MAX_TICKETS_PER_ORDER:
+        raise RegistrationError(
+            "quantity_out_of_range",
+            _("You can take at most %(max)d tickets at once.") % {"max": MAX_TICKETS_PER_ORDER},
+        )
+    return counts
+
+
+def _clean_holders(holders, count: int) -> list[tuple[str, str]]:
+    if not isinstance(holders, list | tuple) or len(holders) != count:
+        raise RegistrationError("holders_mismatch", _("Give a name and an e-mail address for each ticket."))
+    cleaned = []
+    for index, holder in enumerate(holders):
+        if not isinstance(holder, list | tuple) or len(holder) != 2:
+            raise RegistrationError("holders_mismatch", _("Give a name and an e-mail address for each ticket."))
+        name, email = holder
+        cleaned.append(
+            (clean_name(name, field=f"holder_{index}_name"), clean_email(email, field=f"holder_{index}_email"))
+        )
+    return cleaned
+
+
+def _chosen_types(types: Types, counts: Counter, now: dt.datetime) -> list[TicketType]:
+    chosen = []
+    for type_id in counts:
+        ticket_type = types.get(type_id)
+        if ticket_type is None:  # another event's ticket type, or a made-up id
+            raise RegistrationError("unknown_ticket_type", _("This ticket type is not available for this event."))
+        if not ticket_type.on_sale(now):
+            raise RegistrationError(
+                "not_on_sale", _("“%(name)s” is not on sale.") % {"name": ticket_type.name}, field=f"quantity_{type_id}"
+            )
+        chosen.append(ticket_type)
+    if len({t.currency for t in chosen}) > 1:
+        raise RegistrationError("mixed_currencies", _("Tickets in different currencies must be bought separately."))
+    if any(not t.is_free for t in chosen) and not stripe_gateway.is_configured():
+        raise RegistrationError("payments_not_configured", _("Payments are not set up for this event yet."))
+    return chosen
+
+
+def _check_not_registered(event: Event, email: str) -> None:
+    existing = (
+        Order.objects.filter(event=event, buyer_email=email, status__in=Order.HOLDING)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if existing == Order.Status.PENDING_PAYMENT:
+        raise RegistrationError(
+            "payment_in_progress",
+            _("A payment for this event is already in progress with this e-mail address: finish it, or wait for it "
+              "to expire."),
+        )  # fmt: skip
+    if existing is not None:
+        raise RegistrationError("duplicate", _("This e-mail address is already registered for this event."))
+
+
+def _offer_for(event: Event, token, now: dt.datetime) -> WaitingListEntry:
+    entry = (
+        WaitingListEntry.objects.select_for_update().filter(event=event, offer_token=token).first()
+        if isinstance(token, str) and token
+        else None
+    )
+    if entry is None or entry.status not in (WaitingListEntry.Status.OFFERED, WaitingListEntry.Status.EXPIRED):
+        raise RegistrationError("offer_invalid", _("This offer link is not valid."))
+    if entry.status == WaitingListEntry.Status.EXPIRED or entry.offer_expires_at <= now:
+        raise RegistrationError("offer_expired", _("This offer has expired and the places went to the next in line."))
+    return entry
+
+
+def release_expired_holds_locked(*, event: Event, types: Types, now: dt.datetime) -> int:
+    """Expire the event's unpaid orders whose hold ran out (plus grace); the event must be locked."""
+    expired = list(
+        Order.objects.select_for_update().filter(
+            event=event, status=Order.Status.PENDING_PAYMENT, hold_expires_at__lt=now - payments.HOLD_GRACE
+        )
+    )
+    for order in expired:
+        move_order(order=order, status=Order.Status.EXPIRED, event=event, types=types, now=now, cancelled_at=now)
+        notifications.order_expired(order=order)
+    return len(expired)
+
+
+def _sweep_locked(*, event: Event, types: Types, now: dt.datetime) -> bool:
+    """Free what ran out (unpaid holds, unclaimed offers) and offer it to the waiting list first; True if anything
+    was freed."""
+    freed = release_expired_holds_locked(event=event, types=types, now=now) + expire_offers_locked(event=event, now=now)
+    if freed:
+        offer_next_locked(event=event, types=types, now=now)
+    return bool(freed)
+
+
+def place_order(
+    *,
+    event: Event,
+    quantities: dict[int, int],
+    holders: list[tuple[str, str]],
+    buyer_name: str,
+    buyer_email: str,
+    user=None,
+    marketing_consent: bool = False,
+    language: str = "en",
+    offer_token: str | None = None,
+) -> Order:
+    """Register for `event`: free tickets are confirmed at once; paid ones are held while the buyer pays at Stripe
+    Checkout (`order.stripe_checkout_url`), and confirmed by the webhook.
+
+    `quantities` maps ticket type ids to numbers of tickets; `holders` gives (name, e-mail) for each ticket, in the
+    order of `quantities`. `offer_token` claims a waiting-list offer, whose places are kept for its holder.
+    """
+    counts = _clean_quantities(quantities)
+    holders = _clean_holders(holders, sum(counts.values()))
+    buyer_name = clean_name(buyer_name, field="buyer_name")
+    buyer_email = clean_email(buyer_email, field="buyer_email")
+    language = clean_language(language)
+    now = timezone.now()
+    check_event_open(event, now=now)  # cheap refusals before taking the lock
+
+    refusal = None
+    with transaction.atomic():
+        event, types = lock_event(event.pk)
+        check_event_open(event, now=now)
+        chosen = _chosen_types(types, counts, now)
+        _check_not_registered(event, buyer_email)
+        entry = _offer_for(event, offer_token, now) if offer_token is not None else None
+        if entry is not None and sum(counts.values()) > entry.offered_quantity:
+            raise RegistrationError(
+                "quantity_out_of_range",
+                _("This offer is for %(n)d places at most.") % {"n": entry.offered_quantity},
+            )
+        reserved = entry.offered_quantity if entry is not None else 0
+        try:
+            check_availability(event=event, types=types, counts=counts, reserved=reserved)
+        except RegistrationError:
+            if not _sweep_locked(event=event, types=types, now=now):
+                raise
+            try:
+                check_availability(event=event, types=types, counts=counts, reserved=reserved)
+            except RegistrationError as exc:
+                refusal = exc  # raised after commit: what the sweep freed stays freed
+        if refusal is None:
+            order = _create_order(
+                event=event,
+                types=types,
+                chosen=chosen,
+                counts=counts,
+                holders=holders,
+                buyer_name=buyer_name,
+                buyer_email=buyer_email,
+                user=user,
+                marketing_consent=bool(marketing_consent),
+                language=language,
+                entry=entry,
+                now=now,
+            )
+    if refusal is not None:
+        raise refusal
+    if order.status == Order.Status.PENDING_PAYMENT:
+        order = payments.start_checkout(order=order)
+    return order
+
+
+def _create_order(*, event, types, chosen, counts, holders, buyer_name, buyer_email, user, marketing_consent,
+                  language, entry, now) -> Order:  # fmt: skip
+    total = sum((t.price * counts[t.pk] for t in chosen), Decimal("0"))
+    paid = total > 0
+    # Approval-required events (an event setting that comes with the organiser pages) will start at
+    # PENDING_APPROVAL here, holding their seats so that approving never oversells.
+    order = Order.objects.create(
+        event=event,
+        buyer_name=buyer_name,
+        buyer_email=buyer_email,
+        user=user if user is not None and user.is_authenticated else None,
+        status=Order.Status.PENDING_PAYMENT if paid else Order.Status.CONFIRMED,
+        total=total,
+        currency=chosen[0].currency,
+        language=language,
+        marketing_consent=marketing_consent,
+        marketing_consent_at=now if marketing_consent else None,
+        hold_expires_at=now + payments.CHECKOUT_LIFETIME if paid else None,
+        created_at=now,
+        updated_at=now,
+        confirmed_at=None if paid else now,
+    )
+    tickets = []
+    holder_iter = iter(holders)
+    for ticket_type in chosen:
+        for _n in range(counts[ticket_type.pk]):
+            name, email = next(holder_iter)
+            tickets.append(
+                Ticket(
+                    order=order,
+                    ticket_type=ticket_type,
+                    holder_name=name,
+                    holder_email=email,
+                    price=ticket_type.price,
+                    created_at=now,
+                )
+            )
+    Ticket.objects.bulk_create(tickets)
+    # Answers to the event's questions (next: the registration pages) are validated before the lock and created
+    # here, with the order and its tickets.
+    if entry is not None:
+        release_offer_seats(event=event, seats=entry.offered_quantity, now=now)
+        entry.status = WaitingListEntry.Status.CLAIMED
+        entry.order = order
+        entry.updated_at = now
+        entry.save(update_fields=["status", "order", "updated_at"])
+    take_seats(event=event, types=types, counts=counts, now=now)
+    if entry is not None and entry.offered_quantity > sum(counts.values()):
+        offer_next_locked(event=event, types=types, now=now)  # the places the claimant did not take
+    if not paid:
+        notifications.order_confirmed(order=order)
+    return order
+
+
+def cancel_order(*, order: Order) -> Order:
+    """Cancel a registration (no refund: see payments.refund_order); its places go to the waiting list or the pool.
+
+    An unpaid order's Checkout Session is closed; if its payment still slips through, the webhook refunds it.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        event, types = lock_event(order.event_id)
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if not order.holds_seats:
+            raise RegistrationError("not_cancellable", _("This registration is already cancelled."))
+        was_pending_payment = order.status == Order.Status.PENDING_PAYMENT
+        move_order(order=order, status=Order.Status.CANCELLED, event=event, types=types, now=now, cancelled_at=now)
+        notifications.order_cancelled(order=order)
+        offer_next_locked(event=event, types=types, now=now)
+        if was_pending_payment and order.stripe_checkout_session_id:
+            from attendees import tasks
+
+            tasks.enqueue_on_commit(tasks.expire_checkout_session, session_id=order.stripe_checkout_session_id)
+    return order
+
+
+def release_expired_holds(*, now: dt.datetime | None = None) -> int:
+    """Expire every unpaid order whose hold ran out and pass its places on; safe to run any time, any number of
+    times (the periodic task, the expired webhook's safety net)."""
+    now = now or timezone.now()
+    event_ids = (
+        Order.objects.filter(status=Order.Status.PENDING_PAYMENT, hold_expires_at__lt=now - payments.HOLD_GRACE)
+        .values_list("event_id", flat=True)
+        .distinct()
+    )
+    released = 0
+    for event_id in sorted(set(event_ids)):
+        with transaction.atomic():
+            event, types = lock_event(event_id)
+            released += release_expired_holds_locked(event=event, types=types, now=now)
+            offer_next_locked(event=event, types=types, now=now)
+    return released
+
+
+def claim_orders_for_user(*, user) -> int:
+    """Attach the orders placed without an account to `user`, for each of their verified e-mail addresses."""
+    from allauth.account.models import EmailAddress
+
+    emails = [e.lower() for e in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)]
+    if not emails:
+        return 0
+    return Order.objects.filter(user=None, buyer_email__in=emails).update(user=user, updated_at=timezone.now())

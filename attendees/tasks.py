@@ -1,0 +1,45 @@
+"""Background work for registration: thin wrappers that take ids, call a service, and do no harm when run twice.
+
+Services enqueue these with transaction.on_commit (they import this module inside functions: it imports them).
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django_tasks import task
+
+from attendees.services import orders, payments, waitinglist
+
+
+@task()
+def release_expired_holds() -> int:
+    """Free the seats of payments not completed in time; also retries refunds Stripe has not accepted yet."""
+    released = orders.release_expired_holds()
+    payments.retry_pending_refunds()
+    return released
+
+
+@task()
+def expire_waiting_list_offers() -> int:
+    return waitinglist.expire_offers()
+
+
+@task()
+def refund_payment(order_id: int) -> None:
+    payments.send_refund(order_id=order_id)
+
+
+@task()
+def expire_checkout_session(session_id: str) -> None:
+    payments.close_checkout(session_id=session_id)
+
+
+def enqueue_on_commit(task_obj, **kwargs) -> None:
+    transaction.on_commit(lambda: task_obj.enqueue(**kwargs))
+
+
+def schedule_on_commit(task_obj, *, at: dt.datetime) -> None:
+    """Run `task_obj` at `at` when the backend can wait (the database backend can); otherwise the periodic
+    sweep (`manage.py attendees_sweep`, from cron) and the lazy sweep in place_order cover it."""
+    if task_obj.get_backend().supports_defer:
+        transaction.on_commit(lambda: task_obj.using(run_after=at).enqueue())
