@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from events.models import Community, Event, Membership
+from events.models import Community, Event, Invitation, Membership, TicketType, Venue
 
 
 def role_in(*, user, community) -> str | None:
@@ -42,3 +42,50 @@ def event_for_organiser(*, user, community_slug: str, event_slug: str) -> Event:
         return Event.objects.select_related("community", "venue", "series").get(community=community, slug=event_slug)
     except Event.DoesNotExist:
         raise Http404 from None
+
+
+def venue_for_organiser(*, user, community_slug: str, venue_id: int) -> Venue:
+    """One of the community's venues, for one of its organisers (404 / 403 otherwise)."""
+    community = community_for_organiser(user=user, slug=community_slug)
+    try:
+        return Venue.objects.select_related("community").get(community=community, pk=venue_id)
+    except Venue.DoesNotExist:
+        raise Http404 from None
+
+
+def ticket_type_for_organiser(*, user, community_slug: str, event_slug: str, ticket_type_id: int) -> TicketType:
+    """A ticket type of the community's event, for one of its organisers (404 / 403 otherwise)."""
+    event = event_for_organiser(user=user, community_slug=community_slug, event_slug=event_slug)
+    try:
+        ticket_type = TicketType.objects.get(event=event, pk=ticket_type_id)
+    except TicketType.DoesNotExist:
+        raise Http404 from None
+    ticket_type.event = event
+    return ticket_type
+
+
+def membership_for_organiser(*, user, community_slug: str, membership_id: int) -> Membership:
+    """A membership of the community, for one of its organisers (404 / 403 otherwise)."""
+    community = community_for_organiser(user=user, slug=community_slug)
+    try:
+        return Membership.objects.select_related("user", "community").get(community=community, pk=membership_id)
+    except Membership.DoesNotExist:
+        raise Http404 from None
+
+
+def invitation_for_organiser(*, user, community_slug: str, invitation_id: int) -> Invitation:
+    """A pending invitation of the community, for one of its organisers (404 / 403 otherwise)."""
+    community = community_for_organiser(user=user, slug=community_slug)
+    try:
+        return Invitation.objects.select_related("community").get(
+            community=community, pk=invitation_id, accepted_at__isnull=True
+        )
+    except Invitation.DoesNotExist:
+        raise Http404 from None
+
+
+def invitation_for_token(*, token: str) -> Invitation | None:
+    """The invitation this secret link stands for, or None; whoever holds the link may accept it."""
+    if not token or len(token) > 64:
+        return None
+    return Invitation.objects.select_related("community", "invited_by").filter(token=token).first()
