@@ -42,8 +42,10 @@ def community_ics(*, community: Community, events: list[Event]) -> bytes:
         calendar.add("X-WR-CALDESC", community.tagline)
     calendar.add("X-WR-TIMEZONE", community.time_zone)
     calendar.add("URL", absolute_url(community.get_absolute_url()))
-    calendar.refresh_interval = FEED_REFRESH  # REFRESH-INTERVAL (RFC 7986), read by newer clients
-    calendar.add("X-PUBLISHED-TTL", FEED_REFRESH)  # the same hint for Outlook and Apple Calendar
+    # How often to poll: REFRESH-INTERVAL (RFC 7986, VALUE=DURATION is required) for newer clients,
+    # X-PUBLISHED-TTL for Outlook and Apple Calendar (an unknown property: say it is a duration).
+    calendar.add("REFRESH-INTERVAL", FEED_REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("X-PUBLISHED-TTL", icalendar.vDuration(FEED_REFRESH))
     for event in events:
         calendar.add_component(_vevent(event))
     _add_time_zones(calendar, events)

@@ -65,5 +65,7 @@ def excerpt(text: str, length: int = 160) -> str:
     flat = " ".join(text.split())
     if len(flat) <= length:
         return flat
-    cut = flat[: length - 1].rsplit(" ", 1)[0]
+    cut = flat[: length - 1]
+    if flat[length - 1] != " ":  # the cut fell inside a word: drop that word
+        cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(".,;:!?") + "…"

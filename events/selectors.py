@@ -34,10 +34,12 @@ def listed_communities() -> list[Community]:
 
 def parse_event_filters(*, params, communities: list[Community]) -> tuple[EventFilters, str]:
     """Turn a query string into filters; returns them and the community slug asked for but unknown ("" if none)."""
-    q = " ".join(str(params.get("q", ""))[:SEARCH_MAX_LENGTH].split())
+    # Control characters (a NUL byte, say) have no place in a search and PostgreSQL refuses them.
+    q = "".join(ch if ch.isprintable() else " " for ch in str(params.get("q", ""))[:SEARCH_MAX_LENGTH])
+    q = " ".join(q.split())
     slug = str(params.get("community", "")).strip()
     community = next((c for c in communities if c.slug == slug), None)
-    unknown = slug[:60] if slug and community is None else ""
+    unknown = "".join(ch for ch in slug[:60] if ch.isprintable()) if community is None else ""
     return EventFilters(q=q, community=community, past=params.get("when") == "past"), unknown
 
 
