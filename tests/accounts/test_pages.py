@@ -99,3 +99,28 @@ def test_login_page_in_french_uses_allauth_translations(client):
 
     assert '<html lang="fr">' in html
     assert "Mot de passe oublié ?" in html
+
+
+def test_password_change_page_for_someone_without_password_offers_to_set_one(client):
+    user = UserFactory(username="secret-handle", password=None)
+    user.set_unusable_password()
+    user.save()
+    client.force_login(user)
+
+    response = client.get(reverse("account_change_password"), follow=True)
+
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("account_set_password")
+    assert "<h2>Choose a password</h2>" in html
+    assert 'name="password1"' in html
+    assert "secret-handle" not in html
+
+
+def test_reauthenticate_page_uses_site_layout(client, user):
+    client.force_login(user)
+
+    html = client.get(reverse("account_reauthenticate")).content.decode()
+
+    assert '<h1 class="account__title">' in html
+    assert '<form class="form account-form card" method="post" action="/accounts/reauthenticate/">' in html
+    assert '<label for="id_password">Password</label>' in html

@@ -95,6 +95,11 @@ def test_account_email_page_on_a_phone(screens):
     screen.shot("email")
     screen.assert_accessible("email")
 
+    page.get_by_role("link", name="Password", exact=True).click()
+    expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
+    screen.shot("password-change")
+    screen.assert_accessible("password-change")
+
     page.goto("/accounts/logout/")
     expect(page.get_by_text("You are logged in as lin@example.com. Log out now?")).to_be_visible()
     screen.shot("logout")
