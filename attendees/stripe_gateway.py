@@ -190,14 +190,14 @@ def expire_checkout_session(session_id: str) -> bool:
 
 
 def create_refund(
-    *, payment_intent_id: str, amount: Decimal, currency: str, idempotency_key: str, metadata: dict
+    *, payment_intent_id: str, idempotency_key: str, metadata: dict, amount: Decimal | None = None, currency: str = ""
 ) -> str:
-    """Refund `amount` of a payment; returns the refund id. The same key never refunds twice."""
-    params = {
-        "payment_intent": payment_intent_id,
-        "amount": to_minor_units(amount, currency),
-        "metadata": metadata,
-    }
+    """Refund `amount` of a payment (all of what is left of it by default); returns the refund id.
+
+    The same idempotency key never refunds twice."""
+    params = {"payment_intent": payment_intent_id, "metadata": metadata}
+    if amount is not None:
+        params["amount"] = to_minor_units(amount, currency)
     try:
         refund = _client().v1.refunds.create(params=params, options={"idempotency_key": idempotency_key})
     except stripe.StripeError as exc:

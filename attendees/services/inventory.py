@@ -46,6 +46,7 @@ def check_availability(*, event: Event, types: Types, counts: Counter, reserved:
 
     `reserved` is the number of seats already held for this buyer (a waiting-list offer being claimed).
     """
+    check_places_left(left=free_seats(event, types) + reserved, wanted=sum(counts.values()))
     for type_id, wanted in sorted(counts.items()):
         ticket_type = types[type_id]
         left = ticket_type.quantity_left
@@ -58,10 +59,12 @@ def check_availability(*, event: Event, types: Types, counts: Counter, reserved:
                 "Only %(left)d “%(name)s” ticket is left.", "Only %(left)d “%(name)s” tickets are left.", left
             ) % {"left": left, "name": ticket_type.name}
             raise RegistrationError("not_enough_left", message, field=f"quantity_{type_id}")
-    left = free_seats(event, types) + reserved
-    if left == 0:
+
+
+def check_places_left(*, left: int, wanted: int) -> None:
+    if left <= 0:
         raise RegistrationError("sold_out", _("This event is sold out."))
-    if left < sum(counts.values()):
+    if left < wanted:
         message = ngettext("Only %(left)d place is left.", "Only %(left)d places are left.", left) % {"left": left}
         raise RegistrationError("not_enough_left", message)
 

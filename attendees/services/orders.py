@@ -15,6 +15,7 @@ from attendees.services.errors import RegistrationError
 from attendees.services.inventory import (
     Types,
     check_availability,
+    check_places_left,
     lock_event,
     move_order,
     release_offer_seats,
@@ -136,6 +137,24 @@ def release_expired_holds_locked(*, event: Event, types: Types, now: dt.datetime
     return len(expired)
 
 
+def _refuse_early_when_full(*, event_id: int, wanted: int, reserved: int, now: dt.datetime) -> None:
+    """Refuse without taking the lock when the event is visibly full and nothing has run out that could free a
+    place: in a sale burst most buyers arrive after the last seat went, and they need not queue for the lock.
+    A buyer let through here is checked again under the lock; one refused here could not have had a place."""
+    row = Event.objects.filter(pk=event_id).values_list("capacity", "seats_taken").first()
+    if row is None or row[0] is None or row[0] - row[1] + reserved >= wanted:
+        return
+    expired_holds = Order.objects.filter(
+        event_id=event_id, status=Order.Status.PENDING_PAYMENT, hold_expires_at__lt=now - payments.HOLD_GRACE
+    )
+    expired_offers = WaitingListEntry.objects.filter(
+        event_id=event_id, status=WaitingListEntry.Status.OFFERED, offer_expires_at__lte=now
+    )
+    if expired_holds.exists() or expired_offers.exists():
+        return  # the locked path frees them first
+    check_places_left(left=row[0] - row[1] + reserved, wanted=wanted)
+
+
 def _sweep_locked(*, event: Event, types: Types, now: dt.datetime) -> bool:
     """Free what ran out (unpaid holds, unclaimed offers) and offer it to the waiting list first; True if anything
     was freed."""
@@ -170,6 +189,8 @@ def place_order(
     language = clean_language(language)
     now = timezone.now()
     check_event_open(event, now=now)  # cheap refusals before taking the lock
+    if offer_token is None:
+        _refuse_early_when_full(event_id=event.pk, wanted=sum(counts.values()), reserved=0, now=now)
 
     refusal = None
     with transaction.atomic():

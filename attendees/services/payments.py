@@ -223,14 +223,16 @@ def refund_order(*, order: Order) -> Order:
 
 
 def send_refund(*, order_id: int) -> Order:
-    """Ask Stripe for the refund of a refunded order, once: the idempotency key makes a second call a no-op."""
+    """Ask Stripe for the refund of a refunded order, once: the idempotency key makes a second call a no-op.
+
+    The whole payment goes back, whatever it was (a charge that does not match the order is refunded too);
+    partial refunds by the event's cancellation policy will pass an amount.
+    """
     order = Order.objects.get(pk=order_id)
     if not order.refund_pending:
         return order
     refund_id = stripe_gateway.create_refund(
         payment_intent_id=order.stripe_payment_intent_id,
-        amount=order.total,
-        currency=order.currency,
         idempotency_key=f"refund-{order.pk}-{order.reference}",
         metadata={"order_id": str(order.pk), "order_reference": order.reference},
     )

@@ -125,17 +125,38 @@ def test_place_order_more_than_left_is_refused_and_changes_nothing(free_type):
     with pytest.raises(RegistrationError) as exc:
         register(event, {free_type.pk: 3}, email="late@example.com")
 
-    assert (exc.value.code, exc.value.message) == ("not_enough_left", "Only 2 “General admission” tickets are left.")
+    assert (exc.value.code, exc.value.message) == ("not_enough_left", "Only 2 places are left.")
     assert Order.objects.count() == 1
     assert counters(event) == (8, {free_type.pk: 8})
 
 
-def test_place_order_sold_out_ticket_type(free_type):
-    event = free_type.event
-    register(event, {free_type.pk: 10})
+def test_place_order_sold_out_event(free_type):
+    register(free_type.event, {free_type.pk: 10})
 
     with pytest.raises(RegistrationError) as exc:
-        register(event, {free_type.pk: 1}, email="late@example.com")
+        register(free_type.event, {free_type.pk: 1}, email="late@example.com")
+
+    assert (exc.value.code, exc.value.message) == ("sold_out", "This event is sold out.")
+
+
+def test_place_order_more_than_left_of_a_ticket_type(db):
+    event = EventFactory(capacity=20)
+    ticket_type = TicketTypeFactory(event=event, quantity=3)
+    register(event, {ticket_type.pk: 1})
+
+    with pytest.raises(RegistrationError) as exc:
+        register(event, {ticket_type.pk: 3}, email="late@example.com")
+
+    assert (exc.value.code, exc.value.message) == ("not_enough_left", "Only 2 “General admission” tickets are left.")
+
+
+def test_place_order_sold_out_ticket_type(db):
+    event = EventFactory(capacity=20)
+    ticket_type = TicketTypeFactory(event=event, quantity=1)
+    register(event, {ticket_type.pk: 1})
+
+    with pytest.raises(RegistrationError) as exc:
+        register(event, {ticket_type.pk: 1}, email="late@example.com")
 
     assert (exc.value.code, exc.value.message) == ("sold_out", "“General admission” is sold out.")
 
