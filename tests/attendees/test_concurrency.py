@@ -20,8 +20,8 @@ from django.db import connection, connections, transaction
 from django.db.utils import load_backend
 from django.test import Client
 
-from attendees.models import Order, ProcessedStripeEvent, Ticket
-from attendees.services import RegistrationError, place_order
+from attendees.models import Order, ProcessedStripeEvent, Ticket, WaitingListEntry
+from attendees.services import RegistrationError, cancel_order, join_waiting_list, offer_next, place_order
 from events.models import TicketType
 from tests.attendees.conftest import post_webhook
 from tests.attendees.helpers import assert_counters_match, counters
@@ -206,3 +206,31 @@ def test_webhook_20_different_events_for_one_payment_at_once_confirm_once(fake_s
     assert ProcessedStripeEvent.objects.count() == 20
     assert Order.objects.get(pk=order.pk).status == Order.Status.CONFIRMED
     assert counters(ticket_type.event) == (2, {ticket_type.pk: 2})
+
+
+def test_waiting_list_places_freed_at_once_are_each_offered_once():
+    ticket_type = TicketTypeFactory(event=EventFactory(capacity=5), quantity=10)
+    orders = [
+        place_order(
+            event=ticket_type.event,
+            quantities={ticket_type.pk: 1},
+            holders=[("Fan", f"fan{i}@example.com")],
+            buyer_name="Fan",
+            buyer_email=f"fan{i}@example.com",
+        )
+        for i in range(5)
+    ]
+    for i in range(10):
+        join_waiting_list(event=ticket_type.event, name="Wait", email=f"wait{i}@example.com")
+
+    def work(i):
+        # Five cancellations and five extra offer rounds race each other.
+        return cancel_order(order=orders[i]) if i < 5 else offer_next(event=ticket_type.event)
+
+    results = in_threads(10, work)
+
+    assert [r for r in results if isinstance(r, Exception)] == []
+    offered = WaitingListEntry.objects.filter(status=WaitingListEntry.Status.OFFERED)
+    assert sorted(offered.values_list("email", flat=True)) == [f"wait{i}@example.com" for i in range(5)]
+    assert counters(ticket_type.event) == (5, {ticket_type.pk: 0})
+    assert_counters_match(ticket_type.event)
