@@ -20,7 +20,7 @@ from events.services.errors import EventError
 # Words the site's own URLs use next to a community's slug (/manage/new/, /manage/invitations/...).
 RESERVED_COMMUNITY_SLUGS = frozenset(
     {
-        "about", "accounts", "admin", "api", "c", "calendar", "checkin", "communities", "community", "door",
+        "about", "accounts", "admin", "api", "c", "calendar", "checkin", "communities", "door",
         "events", "feed", "feeds", "help", "i18n", "invitations", "login", "logout", "manage", "media", "my",
         "new", "robots", "signup", "sitemap", "static", "tickets",
     }

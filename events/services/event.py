@@ -175,12 +175,12 @@ def _lock(event: Event) -> Event:
     return Event.objects.select_for_update().select_related("community").get(pk=event.pk)
 
 
-def _save(event: Event, changed: list[str]) -> None:
+def _save(event: Event, changed: list[str], *, now=None) -> None:
     """Save `changed` fields, touch updated_at, and raise SEQUENCE when attendees' calendars change."""
     if CALENDAR_FIELDS.intersection(changed):
         event.sequence += 1
         changed = [*changed, "sequence"]
-    event.updated_at = timezone.now()
+    event.updated_at = now or timezone.now()
     event.save(update_fields=[*changed, "updated_at"])
 
 
@@ -242,7 +242,7 @@ def publish_event(*, event: Event) -> Event:
         )
     locked.status = Event.Status.PUBLISHED
     locked.published_at = timezone.now()
-    _save(locked, ["status", "published_at"])
+    _save(locked, ["status", "published_at"], now=locked.published_at)
     return locked
 
 
@@ -256,7 +256,7 @@ def cancel_event(*, event: Event) -> Event:
         raise EventError("not_published", _("Only a published event can be cancelled; a draft can be deleted."))
     locked.status = Event.Status.CANCELLED
     locked.cancelled_at = timezone.now()
-    _save(locked, ["status", "cancelled_at"])
+    _save(locked, ["status", "cancelled_at"], now=locked.cancelled_at)
     return locked
 
 
