@@ -21,7 +21,10 @@ def release_expired_holds() -> int:
 
 @task()
 def expire_waiting_list_offers() -> int:
-    return waitinglist.expire_offers()
+    """Pass unclaimed offers on; also offers places left free while people wait."""
+    expired = waitinglist.expire_offers()
+    waitinglist.offer_free_places()
+    return expired
 
 
 @task()

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from attendees.models import WaitingListEntry
+from attendees.models import Order, WaitingListEntry
 from attendees.secrets import new_access_token
 from attendees.services import notifications
 from attendees.services.errors import RegistrationError
@@ -50,9 +50,22 @@ def offer_next_locked(
         if limit is not None:
             expires_at = min(expires_at, limit)
     offered = []
-    for entry in WaitingListEntry.objects.filter(event=event, status=WaitingListEntry.Status.WAITING):
+    waiting = list(WaitingListEntry.objects.filter(event=event, status=WaitingListEntry.Status.WAITING))
+    if not waiting:
+        return []
+    # Someone who registered meanwhile (places opened up while they were in line) needs no offer any more.
+    registered = set(
+        Order.objects.filter(event=event, status__in=Order.HOLDING, buyer_email__in={e.email for e in waiting})
+        .values_list("buyer_email", flat=True)
+    )  # fmt: skip
+    for entry in waiting:
         if free == 0:
             break
+        if entry.email in registered:
+            entry.status = WaitingListEntry.Status.LEFT
+            entry.updated_at = now
+            entry.save(update_fields=["status", "updated_at"])
+            continue
         if entry.quantity > free:
             continue
         entry.status = WaitingListEntry.Status.OFFERED
@@ -115,6 +128,21 @@ def expire_offers(*, now: dt.datetime | None = None, claim_window: dt.timedelta 
             expired += expire_offers_locked(event=event, now=now)
             offer_next_locked(event=event, types=types, now=now, claim_window=claim_window)
     return expired
+
+
+def offer_free_places(*, now: dt.datetime | None = None, claim_window: dt.timedelta | None = None) -> int:
+    """Offer places that are free while people wait (the capacity was raised, say): the periodic safety net for
+    changes made where the waiting list is not known. Returns the number of offers made."""
+    now = now or timezone.now()
+    event_ids = WaitingListEntry.objects.filter(status=WaitingListEntry.Status.WAITING).values_list(
+        "event_id", flat=True
+    )
+    offered = 0
+    for event_id in sorted(set(event_ids)):
+        with transaction.atomic():
+            event, types = lock_event(event_id)
+            offered += len(offer_next_locked(event=event, types=types, now=now, claim_window=claim_window))
+    return offered
 
 
 def join_waiting_list(

@@ -99,4 +99,4 @@ def test_attendees_sweep_command_reports_what_it_did(fake_stripe, capsys):
 
     call_command("attendees_sweep")
 
-    assert capsys.readouterr().out == "1 holds released, 0 offers expired, 0 refunds sent\n"
+    assert capsys.readouterr().out == "1 holds released, 0 offers expired, 0 offers made, 0 refunds sent\n"

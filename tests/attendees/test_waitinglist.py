@@ -18,7 +18,7 @@ from attendees.services import (
     recount_event,
     refund_order,
 )
-from attendees.services.waitinglist import claim_window_for
+from attendees.services.waitinglist import claim_window_for, offer_free_places
 from events.models import Event
 from tests.attendees.helpers import assert_counters_match, counters
 from tests.factories import EventFactory, TicketTypeFactory
@@ -411,3 +411,28 @@ def test_recount_event_repairs_counters_from_the_rows(full):
     recount_event(event=ticket_type.event)
 
     assert counters(ticket_type.event) == (2, {ticket_type.pk: 1})
+
+
+def test_offer_next_passes_over_someone_who_registered_meanwhile(db):
+    ticket_type = TicketTypeFactory(event=EventFactory(capacity=2), quantity=10)
+    first = register(ticket_type, "x@example.com")
+    register(ticket_type, "y@example.com", quantity=1)
+    a = join(ticket_type.event, "a@example.com")
+    b = join(ticket_type.event, "b@example.com")
+    Event.objects.filter(pk=ticket_type.event_id).update(capacity=3)
+    register(ticket_type, "a@example.com")  # a place opened and "a" took it directly
+
+    cancel_order(order=first)
+
+    assert statuses([a, b]) == ["left", "offered"]
+    assert_counters_match(ticket_type.event)
+
+
+def test_offer_free_places_offers_what_a_capacity_raise_freed(full):
+    ticket_type, _, (a, b, c) = full
+    Event.objects.filter(pk=ticket_type.event_id).update(capacity=3)
+
+    assert offer_free_places() == 1
+    assert offer_free_places() == 0
+
+    assert statuses([a, b, c]) == ["offered", "waiting", "waiting"]
