@@ -25,7 +25,9 @@ def lock_event(event_id: int) -> tuple[Event, Types]:
 
     Call inside a transaction, once, just before the checks that depend on the counters.
     """
-    event = Event.objects.select_for_update().get(pk=event_id)
+    event = Event.objects.select_for_update().filter(pk=event_id).first()
+    if event is None:  # only never-published drafts can be deleted, but a stale form may still point at one
+        raise RegistrationError("registration_closed", _("Registration for this event is closed."))
     types = {t.pk: t for t in TicketType.objects.select_for_update().filter(event_id=event_id).order_by("pk")}
     return event, types
 

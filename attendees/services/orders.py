@@ -137,12 +137,12 @@ def release_expired_holds_locked(*, event: Event, types: Types, now: dt.datetime
     return len(expired)
 
 
-def _refuse_early_when_full(*, event_id: int, wanted: int, reserved: int, now: dt.datetime) -> None:
+def _refuse_early_when_full(*, event_id: int, wanted: int, now: dt.datetime) -> None:
     """Refuse without taking the lock when the event is visibly full and nothing has run out that could free a
     place: in a sale burst most buyers arrive after the last seat went, and they need not queue for the lock.
     A buyer let through here is checked again under the lock; one refused here could not have had a place."""
     row = Event.objects.filter(pk=event_id).values_list("capacity", "seats_taken").first()
-    if row is None or row[0] is None or row[0] - row[1] + reserved >= wanted:
+    if row is None or row[0] is None or row[0] - row[1] >= wanted:
         return
     expired_holds = Order.objects.filter(
         event_id=event_id, status=Order.Status.PENDING_PAYMENT, hold_expires_at__lt=now - payments.HOLD_GRACE
@@ -152,7 +152,7 @@ def _refuse_early_when_full(*, event_id: int, wanted: int, reserved: int, now: d
     )
     if expired_holds.exists() or expired_offers.exists():
         return  # the locked path frees them first
-    check_places_left(left=row[0] - row[1] + reserved, wanted=wanted)
+    check_places_left(left=row[0] - row[1], wanted=wanted)
 
 
 def _sweep_locked(*, event: Event, types: Types, now: dt.datetime) -> bool:
@@ -190,7 +190,7 @@ def place_order(
     now = timezone.now()
     check_event_open(event, now=now)  # cheap refusals before taking the lock
     if offer_token is None:
-        _refuse_early_when_full(event_id=event.pk, wanted=sum(counts.values()), reserved=0, now=now)
+        _refuse_early_when_full(event_id=event.pk, wanted=sum(counts.values()), now=now)
 
     refusal = None
     with transaction.atomic():

@@ -119,11 +119,11 @@ def handle_stripe_webhook(*, payload: bytes, sig_header: str | None) -> str:
         raise StripeUnavailable(str(exc)) from exc
     order_id = int(session.order_id) if session.order_id.isdigit() else None
     event_id = Order.objects.filter(pk=order_id).values_list("event_id", flat=True).first()
+    if event_id is None:
+        _record(event, order=None, outcome="unknown_order")
+        return "unknown_order"
     now = timezone.now()
     with transaction.atomic():
-        if event_id is None:
-            _record(event, order=None, outcome="unknown_order")
-            return "unknown_order"
         locked_event, types = lock_event(event_id)
         order = Order.objects.select_for_update().get(pk=order_id)
         try:

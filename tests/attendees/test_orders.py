@@ -10,7 +10,7 @@ from attendees.models import Order, Ticket
 from attendees.services import RegistrationError, cancel_order, claim_orders_for_user, place_order
 from attendees.services.orders import release_expired_holds
 from attendees.services.payments import CHECKOUT_LIFETIME, HOLD_GRACE
-from events.models import Event
+from events.models import Event, TicketType
 from tests.attendees.helpers import assert_counters_match, counters
 from tests.factories import EventFactory, TicketTypeFactory, UserFactory
 from tests.fakestripe import FakeStripe
@@ -522,3 +522,20 @@ def test_place_order_sold_out_frees_expired_holds_itself(paid_type, fake_stripe)
     assert Order.objects.get(pk=stale.pk).status == Order.Status.EXPIRED
     assert order.status == Order.Status.PENDING_PAYMENT
     assert counters(event) == (4, {paid_type.pk: 4})
+
+
+def test_place_order_accepts_ticket_type_ids_as_form_strings(free_type):
+    order = register(free_type.event, {str(free_type.pk): 1})
+
+    assert list(order.tickets.values_list("ticket_type_id", flat=True)) == [free_type.pk]
+
+
+def test_place_order_for_an_event_deleted_meanwhile_is_refused(free_type):
+    stale = free_type.event
+    TicketType.objects.filter(event=stale).delete()
+    Event.objects.filter(pk=stale.pk).delete()
+
+    with pytest.raises(RegistrationError) as exc:
+        register(stale, {free_type.pk: 1})
+
+    assert exc.value.code == "registration_closed"
