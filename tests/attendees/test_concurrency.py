@@ -6,7 +6,8 @@ as the site uses it (WAL, BEGIN IMMEDIATE, a busy timeout). The in-memory SQLite
 locked" at once instead of waiting, so on SQLite these tests run on a file copy of it (see `_shared_database`).
 
 Without the lock the race is real: test_unlocked_read_check_write_oversells shows it on PostgreSQL (a run of 50
-threads for 10 places sold 50 with the naive read-check-write; with the lock, exactly 10).
+threads for 10 places sold 50 with the naive read-check-write, and lost updates left the counter at 1; through
+place_order, exactly 10). On SQLite, BEGIN IMMEDIATE serialises whole transactions, so the naive path cannot race.
 """
 
 import sqlite3
