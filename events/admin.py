@@ -1,6 +1,7 @@
 """The Django admin for events: for looking things up; changes go through the organiser pages and services."""
 
 from django.contrib import admin
+from django.db import models
 from django.utils import timezone
 
 from events.models import Community, Event, Invitation, Membership, Series, TicketType, Venue
@@ -9,6 +10,8 @@ from events.services.event import CALENDAR_FIELDS
 
 class TouchesUpdatedAt:
     """Saving here still marks the row changed, so cached public pages and calendars refresh."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj, form, change):
         obj.updated_at = timezone.now()

@@ -62,7 +62,9 @@ def world(community, organiser, volunteer):
     venue = VenueFactory(community=community)
     event = EventFactory(community=community, venue=venue, slug="rust-night", title="Rust night")
     ticket_type = TicketTypeFactory(event=event)
-    invitation = Invitation.objects.create(community=community, email="x@example.org", role="volunteer", token="tok")
+    invitation = Invitation.objects.create(
+        community=community, email="x@example.org", role="volunteer", token="secret-token-0123456789"
+    )
     return {
         "community": community,
         "venue": venue,
@@ -1105,3 +1107,98 @@ def test_forbidden_page_has_the_site_look_and_a_way_out(client, community, volun
     assert response.status_code == 403
     assert 'class="site-header"' in page
     assert f'href="{reverse("manage:home")}"' in page
+
+
+# Bad input everywhere
+
+
+def database_state():
+    return [
+        list(model.objects.order_by("pk").values())
+        for model in (Community, Membership, Invitation, Venue, Event, TicketType, Series)
+    ]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "community_edit",
+        "members",
+        "venue_create",
+        "venue_edit",
+        "event_create",
+        "event_edit",
+        "event_repeat",
+        "ticket_type_create",
+        "ticket_type_edit",
+    ],
+)
+def test_form_pages_answer_an_empty_post_with_errors_and_change_nothing(client, world, organiser, page):
+    before = database_state()
+
+    response = login(client, organiser).post(organiser_get_urls(world)[page], {})
+
+    assert response.status_code == 200
+    assert "This field is required." in text(response) or "Tick at least one date." in text(response)
+    assert database_state() == before
+
+
+@pytest.mark.parametrize("page", ["member_role", "ticket_type_move"])
+def test_post_actions_with_missing_fields_change_nothing(client, world, organiser, page):
+    before = database_state()
+
+    response = login(client, organiser).post(organiser_post_only_urls(world)[page], {}, follow=True)
+
+    assert response.status_code == 200
+    assert (
+        messages_of(response)
+        == {"member_role": ["Choose a role from the list."], "ticket_type_move": ["Choose up or down."]}[page]
+    )
+    assert database_state() == before
+
+
+# Django admin
+
+
+@pytest.mark.parametrize("model", ["community", "membership", "invitation", "venue", "series", "event"])
+def test_admin_lists_and_change_pages_render(client, world, model):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    Series.objects.create(community=world["community"], title="Monthly", frequency="monthly")
+    obj = {
+        "community": world["community"],
+        "membership": world["membership"],
+        "invitation": world["invitation"],
+        "venue": world["venue"],
+        "series": Series.objects.get(),
+        "event": world["event"],
+    }[model]
+
+    listing = login(client, admin).get(reverse(f"admin:events_{model}_changelist"))
+    change = client.get(reverse(f"admin:events_{model}_change", args=[obj.pk]))
+
+    assert listing.status_code == 200
+    assert str(obj) in text(listing)
+    assert change.status_code == 200
+    if model == "invitation":
+        assert world["invitation"].token not in text(change)  # the secret stays out of the admin
+
+
+def test_admin_event_save_touches_updated_at_and_sequence(client, world):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    event = world["event"]
+    url = reverse("admin:events_event_change", args=[event.pk])
+    login(client, admin)
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if name != "cover" and form[name].value() is not None}
+    data.update({"title": "Renamed in admin", "start_0": "2030-06-10", "start_1": "19:00:00"})
+    data.update({"end_0": "2030-06-10", "end_1": "21:00:00"})
+    for inline in ("ticket_types",):
+        data.update({f"{inline}-TOTAL_FORMS": "0", f"{inline}-INITIAL_FORMS": "0"})
+    before = event.updated_at
+
+    response = client.post(url, data)
+
+    event.refresh_from_db()
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert (event.title, event.sequence) == ("Renamed in admin", 1)
+    assert event.updated_at > before
