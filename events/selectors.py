@@ -2,7 +2,9 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from django.db import connections, router
 from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -20,6 +22,67 @@ class EventFilters:
     q: str = ""
     community: Community | None = None
     past: bool = False
+
+
+class CompiledRead:
+    """A read whose SQL the ORM compiles once per database; each later run only binds its parameters.
+
+    For the page cache's version reads: every anonymous page view pays one, and building the SQL with the
+    ORM costs several times more than running it. `build(**placeholders)` returns the queryset; each
+    parameter is declared with its type (str or datetime) so that its place in the SQL can be found.
+    """
+
+    def __init__(self, build, **params: type):
+        self._build = build
+        self._params = params
+        self._compiled: dict[str, tuple[str, list]] = {}
+        self._model = None
+
+    def _placeholders(self) -> dict[str, object]:
+        placeholders = {}
+        for index, (name, kind) in enumerate(self._params.items()):
+            if kind is dt.datetime:
+                placeholders[name] = dt.datetime(1001 + index, 1, 1, tzinfo=dt.UTC)
+            else:
+                placeholders[name] = f"\x00{name}"
+        return placeholders
+
+    def _compile(self, alias: str) -> tuple[str, list]:
+        connection = connections[alias]
+        placeholders = self._placeholders()
+        queryset = self._build(**placeholders).using(alias)
+        sql, params = queryset.query.get_compiler(using=alias).as_sql()
+        as_bound = {
+            name: connection.ops.adapt_datetimefield_value(value) if isinstance(value, dt.datetime) else value
+            for name, value in placeholders.items()
+        }
+        slots = []
+        for param in params:
+            names = [name for name, bound in as_bound.items() if type(bound) is type(param) and bound == param]
+            slots.append(("param", names[0]) if names else ("constant", param))
+        if sorted(name for kind, name in slots if kind == "param") != sorted(self._params):
+            raise RuntimeError(f"could not place the parameters of a compiled read: {params!r}")
+        return sql, slots
+
+    def first(self, **values) -> tuple | None:
+        """The first row (a tuple of the database's values) for these parameters, or None."""
+        if self._model is None:
+            self._model = self._build(**self._placeholders()).model
+        alias = router.db_for_read(self._model)
+        if alias not in self._compiled:
+            self._compiled[alias] = self._compile(alias)
+        sql, slots = self._compiled[alias]
+        connection = connections[alias]
+        bound = []
+        for kind, value in slots:
+            if kind == "param":
+                value = values[value]
+                if isinstance(value, dt.datetime):
+                    value = connection.ops.adapt_datetimefield_value(value)
+            bound.append(value)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, bound)
+            return cursor.fetchone()
 
 
 # Home page
@@ -62,54 +125,67 @@ def listed_events(*, filters: EventFilters, now: dt.datetime | None = None) -> Q
     return events
 
 
+_HOME_VERSION = CompiledRead(
+    # Grouped by visibility, which listed() pins to one value: one row, or none without listed events.
+    lambda now: (
+        Event.objects.listed()
+        .order_by()
+        .values("visibility")
+        .annotate(
+            n=Count("pk"),
+            changed=Max("updated_at"),
+            seats=Sum("seats_taken"),
+            next_end=Min("end", filter=Q(end__gte=now)),
+            communities=Max("community__updated_at"),
+            venues=Max("venue__updated_at"),
+        )
+        .values_list("n", "changed", "seats", "next_end", "communities", "venues")
+    ),
+    now=dt.datetime,
+)
+
+
 def home_version(*, now: dt.datetime | None = None) -> tuple:
     """A fingerprint of everything the home page shows, in one aggregate query (for the page cache).
 
     The soonest end still to come is part of it so that the page changes when an event moves to the past.
     """
-    now = now or timezone.now()
-    row = Event.objects.listed().aggregate(
-        n=Count("pk"),
-        changed=Max("updated_at"),
-        seats=Sum("seats_taken"),
-        next_end=Min("end", filter=Q(end__gte=now)),
-        communities=Max("community__updated_at"),
-        venues=Max("venue__updated_at"),
-    )
-    return tuple(row.values())
+    return _HOME_VERSION.first(now=now or timezone.now()) or ()
 
 
 # Community page and feed
 
 
-def community_for_page(*, slug: str, now: dt.datetime | None = None) -> Community | None:
-    """The community with a fingerprint of its public events (`events_version`) for the page cache; one query."""
-    now = now or timezone.now()
-    listed = Q(events__status__in=[Event.Status.PUBLISHED, Event.Status.CANCELLED]) & Q(
-        events__visibility=Event.Visibility.PUBLIC
-    )
-    community = (
+def community_for_page(*, slug: str) -> Community | None:
+    return Community.objects.filter(slug=slug).first()
+
+
+_LISTED_EVENTS = Q(events__status__in=[Event.Status.PUBLISHED, Event.Status.CANCELLED]) & Q(
+    events__visibility=Event.Visibility.PUBLIC
+)
+_COMMUNITY_VERSION = CompiledRead(
+    lambda slug, now: (
         Community.objects.filter(slug=slug)
         .annotate(
-            listed_count=Count("events", filter=listed),
-            listed_changed=Max("events__updated_at", filter=listed),
-            listed_seats=Sum("events__seats_taken", filter=listed),
-            listed_next_end=Min("events__end", filter=listed & Q(events__end__gte=now)),
-            listed_venues=Max("events__venue__updated_at", filter=listed),
+            listed_count=Count("events", filter=_LISTED_EVENTS),
+            listed_changed=Max("events__updated_at", filter=_LISTED_EVENTS),
+            listed_seats=Sum("events__seats_taken", filter=_LISTED_EVENTS),
+            listed_next_end=Min("events__end", filter=_LISTED_EVENTS & Q(events__end__gte=now)),
+            listed_venues=Max("events__venue__updated_at", filter=_LISTED_EVENTS),
         )
-        .first()
-    )
-    if community is not None:
-        community.events_version = (
-            community.pk,
-            community.updated_at,
-            community.listed_count,
-            community.listed_changed,
-            community.listed_seats,
-            community.listed_next_end,
-            community.listed_venues,
+        .values_list(
+            "pk", "updated_at", "listed_count", "listed_changed", "listed_seats", "listed_next_end", "listed_venues"
         )
-    return community
+    ),
+    slug=str,
+    now=dt.datetime,
+)
+
+
+def community_version(*, slug: str, now: dt.datetime | None = None) -> tuple | None:
+    """A fingerprint of the community and its public events (for the page cache), or None if there is no
+    such community; one query."""
+    return _COMMUNITY_VERSION.first(slug=slug, now=now or timezone.now())
 
 
 def community_upcoming_events(*, community: Community, now: dt.datetime | None = None) -> list[Event]:
@@ -142,11 +218,8 @@ def _with_community(events, community: Community) -> list[Event]:
 # Event page
 
 
-def event_for_page(*, community_slug: str, event_slug: str) -> Event | None:
-    """The event at this address whatever its status (the view decides who may see it), or None; one query.
-
-    `tickets_sold` (tickets sold over all its ticket types) is annotated for the page cache's fingerprint.
-    """
+def _tickets_sold():
+    """Tickets sold over all the event's ticket types, as a subquery on the outer event."""
     sold = (
         TicketType.objects.filter(event=OuterRef("pk"))
         .order_by()
@@ -154,12 +227,48 @@ def event_for_page(*, community_slug: str, event_slug: str) -> Event | None:
         .annotate(total=Sum("quantity_sold"))
         .values("total")
     )
+    return Coalesce(Subquery(sold, output_field=IntegerField()), 0)
+
+
+def event_for_page(*, community_slug: str, event_slug: str) -> Event | None:
+    """The event at this address whatever its status (the view decides who may see it), or None; one query."""
     return (
         Event.objects.filter(community__slug=community_slug, slug=event_slug)
         .select_related("community", "venue")
-        .annotate(tickets_sold=Coalesce(Subquery(sold, output_field=IntegerField()), 0))
+        .annotate(tickets_sold=_tickets_sold())
         .first()
     )
+
+
+class EventPageVersion(NamedTuple):
+    """What the event page shows changes whenever one of these does (see events.pagecache)."""
+
+    pk: int
+    status: str
+    visibility: str
+    updated_at: object  # as the database driver returns it: only compared, never shown
+    seats_taken: int
+    tickets_sold: int
+    community_updated_at: object
+    venue_updated_at: object
+
+
+_EVENT_PAGE_VERSION = CompiledRead(
+    lambda community_slug, event_slug: (
+        Event.objects.filter(community__slug=community_slug, slug=event_slug)
+        .order_by()
+        .annotate(tickets_sold=_tickets_sold())
+        .values_list(*EventPageVersion._fields[:5], "tickets_sold", "community__updated_at", "venue__updated_at")
+    ),
+    community_slug=str,
+    event_slug=str,
+)
+
+
+def event_page_version(*, community_slug: str, event_slug: str) -> EventPageVersion | None:
+    """The version of the event page at this address, or None when there is no such event; one cheap query."""
+    row = _EVENT_PAGE_VERSION.first(community_slug=community_slug, event_slug=event_slug)
+    return EventPageVersion(*row) if row else None
 
 
 def ticket_types_for_page(*, event: Event, now: dt.datetime | None = None) -> list[TicketType]:
@@ -189,27 +298,6 @@ def ticket_availability(*, event: Event, ticket_type: TicketType, now: dt.dateti
     return "on_sale"
 
 
-def event_version(*, event: Event, now: dt.datetime | None = None) -> tuple:
-    """A fingerprint of what the event page shows, from the row `event_for_page` loaded (no query).
-
-    Moments that change the page without a write (registration opens or closes, the event starts or ends)
-    are in it as "has it happened yet" flags.
-    """
-    now = now or timezone.now()
-    moments = (event.registration_opens_at, event.registration_closes_at, event.start, event.end)
-    return (
-        event.pk,
-        event.updated_at,
-        event.status,
-        event.visibility,
-        event.seats_taken,
-        getattr(event, "tickets_sold", None),
-        event.community.updated_at,
-        event.venue.updated_at if event.venue else None,
-        tuple(moment is not None and now >= moment for moment in moments),
-    )
-
-
 @dataclass(frozen=True)
 class RegistrationState:
     """Where registration stands, for the place on the page where the register button goes."""
@@ -234,11 +322,15 @@ def registration_state(*, event: Event, now: dt.datetime | None = None) -> Regis
     return RegistrationState("open", closes_at=event.registration_closes_at)
 
 
-def next_ticket_change(*, ticket_types: list[TicketType], now: dt.datetime | None = None) -> dt.datetime | None:
-    """The next moment a ticket type goes on or off sale, when the event page must change by itself."""
+def next_page_change(
+    *, event: Event, ticket_types: list[TicketType], now: dt.datetime | None = None
+) -> dt.datetime | None:
+    """The next moment the event page changes by itself (registration opens or closes, the event starts or
+    ends, a ticket type goes on or off sale): a cached copy must not outlive it."""
     now = now or timezone.now()
-    moments = [m for t in ticket_types for m in (t.sales_start, t.sales_end) if m is not None and m > now]
-    return min(moments, default=None)
+    moments = [event.registration_opens_at, event.registration_closes_at, event.start, event.end]
+    moments += [moment for t in ticket_types for moment in (t.sales_start, t.sales_end)]
+    return min((m for m in moments if m is not None and m > now), default=None)
 
 
 # Sitemaps

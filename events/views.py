@@ -39,22 +39,21 @@ def _render_home(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def community(request: HttpRequest, community: str) -> HttpResponse:
-    found = _community_or_404(community)
-    version = ("community", *found.events_version)
-    return pagecache.cached_page(request, version=version, render=lambda: _render_community(request, found))
+    return _community_cached(request, community, name="community", render=_render_community)
 
 
 def _render_community(request: HttpRequest, community: Community) -> HttpResponse:
     now = timezone.now()
-    past = selectors.community_past_events(community=community, now=now)
+    shown = selectors.PAST_EVENTS_ON_COMMUNITY_PAGE
+    past = selectors.community_past_events(community=community, now=now, limit=shown + 1)
     return render(
         request,
         "events/community.html",
         {
             "community": community,
             "upcoming": selectors.community_upcoming_events(community=community, now=now),
-            "past": past,
-            "more_past": community.listed_count > len(past) and len(past) == selectors.PAST_EVENTS_ON_COMMUNITY_PAGE,
+            "past": past[:shown],
+            "more_past": len(past) > shown,
             "feed": calendar.feed_urls(community=community),
             "json_ld": seo.community_json_ld(community=community),
             "meta": seo.social_meta(
@@ -69,12 +68,10 @@ def _render_community(request: HttpRequest, community: Community) -> HttpRespons
 
 @require_safe
 def community_calendar(request: HttpRequest, community: str) -> HttpResponse:
-    found = _community_or_404(community)
-    version = ("feed", *found.events_version)
-    return pagecache.cached_page(request, version=version, render=lambda: _render_feed(found))
+    return _community_cached(request, community, name="feed", render=_render_feed)
 
 
-def _render_feed(community: Community) -> HttpResponse:
+def _render_feed(request: HttpRequest, community: Community) -> HttpResponse:
     events = selectors.community_feed_events(community=community)
     response = HttpResponse(
         calendar.community_ics(community=community, events=events), content_type=calendar.CONTENT_TYPE
@@ -83,14 +80,40 @@ def _render_feed(community: Community) -> HttpResponse:
     return response
 
 
+def _community_cached(request: HttpRequest, slug: str, *, name: str, render) -> HttpResponse:
+    """A community's page or feed, from the cache for anonymous visitors when the community has not changed."""
+
+    def render_page():
+        found = selectors.community_for_page(slug=slug)
+        if found is None:
+            raise Http404
+        return render(request, found)
+
+    if not pagecache.can_share(request):
+        return render_page()
+    version = selectors.community_version(slug=slug)
+    if version is None:
+        raise Http404
+    return pagecache.cached_page(request, version=(name, *version), render=render_page)
+
+
 @require_safe
 def event(request: HttpRequest, community: str, event: str) -> HttpResponse:
-    found, organiser = _event_or_404(request, community, event)
-    if organiser:
-        # Organisers get the edit link (and drafts): a page for them alone, never shared.
-        return _render_event(request, found, organiser=True)
-    version = ("event", *selectors.event_version(event=found))
-    return pagecache.cached_page(request, version=version, render=lambda: _render_event(request, found))
+    if pagecache.can_share(request):
+        # Anonymous visitors: one cheap query tells whether the page is already rendered.
+        version = selectors.event_page_version(community_slug=community, event_slug=event)
+        if version is None or version.status == Event.Status.DRAFT:
+            raise Http404
+        return pagecache.cached_page(
+            request, version=("event", *version), render=lambda: _event_page(request, community, event)
+        )
+    return _event_page(request, community, event)
+
+
+def _event_page(request: HttpRequest, community_slug: str, event_slug: str) -> HttpResponse:
+    found, organiser = _event_or_404(request, community_slug, event_slug)
+    # Organisers get the edit link (and drafts): a page for them alone, never shared (cached_page checks).
+    return _render_event(request, found, organiser=organiser)
 
 
 def _render_event(request: HttpRequest, event: Event, *, organiser: bool = False) -> HttpResponse:
@@ -120,7 +143,7 @@ def _render_event(request: HttpRequest, event: Event, *, organiser: bool = False
             ),
         },
     )
-    return pagecache.expire_at(response, selectors.next_ticket_change(ticket_types=ticket_types, now=now))
+    return pagecache.expire_at(response, selectors.next_page_change(event=event, ticket_types=ticket_types, now=now))
 
 
 @require_safe
@@ -134,13 +157,6 @@ def event_ics(request: HttpRequest, community: str, event: str) -> HttpResponse:
 @require_safe
 def robots(request: HttpRequest) -> HttpResponse:
     return render(request, "robots.txt", content_type="text/plain; charset=utf-8")
-
-
-def _community_or_404(slug: str) -> Community:
-    found = selectors.community_for_page(slug=slug)
-    if found is None:
-        raise Http404
-    return found
 
 
 def _event_or_404(request: HttpRequest, community_slug: str, event_slug: str) -> tuple[Event, bool]:

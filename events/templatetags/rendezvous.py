@@ -17,8 +17,8 @@ register = template.Library()
 
 # Date formats (Django's date syntax) per language; Django's own formats have no weekday, which meetups need.
 DATE_FORMATS = {
-    "en": {"long": "l, F j, Y", "short": "D, M j", "month": "M", "time": "g:i A"},
-    "fr": {"long": "l j F Y", "short": "D j N", "month": "N", "time": "H:i"},
+    "en": {"long": "l, F j, Y", "short": "D, M j", "short_year": "D, M j, Y", "month": "M", "time": "g:i A"},
+    "fr": {"long": "l j F Y", "short": "D j N", "short_year": "D j N Y", "month": "N", "time": "H:i"},
 }
 # Currency symbols and where they go, per language (as the languages' own conventions write them).
 CURRENCY_SYMBOLS = {
@@ -72,8 +72,10 @@ def when(event: Event) -> str:
 
 @register.filter
 def short_when(event: Event) -> str:
-    """A card's date line in the event's time zone: "Sun, Jul 5 · 7:00 PM"."""
-    return f"{_format(event.local_start, 'short')} · {_format(event.local_start, 'time')}"
+    """A card's date line in the event's time zone: "Sun, Jul 5 · 7:00 PM" (with the year when not this year)."""
+    start = event.local_start
+    day_format = "short" if start.year == timezone.localtime(timezone.now(), event.tz).year else "short_year"
+    return f"{_format(start, day_format)} · {_format(start, 'time')}"
 
 
 @register.filter

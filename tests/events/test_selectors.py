@@ -159,28 +159,68 @@ def test_home_version_is_one_query(django_assert_num_queries):
         selectors.home_version()
 
 
-def test_community_for_page_unknown_slug_is_none():
+def test_community_for_page_finds_the_community_by_slug():
+    community = CommunityFactory(slug="paris-py")
+
+    assert selectors.community_for_page(slug="paris-py") == community
     assert selectors.community_for_page(slug="nobody") is None
 
 
-def test_community_for_page_counts_only_public_events_and_versions_them():
+def test_community_version_unknown_slug_is_none():
+    assert selectors.community_version(slug="nobody") is None
+
+
+def test_community_version_counts_only_public_events(django_assert_num_queries):
     community = CommunityFactory()
-    event = make_event(1, community=community)
-    make_event(2, community=community, status=Event.Status.DRAFT)
+    make_event(1, community=community, seats_taken=3)
+    make_event(-1, community=community, seats_taken=4)
+    make_event(2, community=community, status=Event.Status.DRAFT, seats_taken=50)
     make_event(3, community=community, visibility=Event.Visibility.UNLISTED)
     make_event(4)  # another community
+    selectors.community_version(slug=community.slug, now=NOW)  # compiles the SQL
 
-    found = selectors.community_for_page(slug=community.slug, now=NOW)
-    assert found == community
-    assert found.listed_count == 1
-    before = found.events_version
+    with django_assert_num_queries(1):
+        pk, _updated, count, _changed, seats, next_end, _venues = selectors.community_version(
+            slug=community.slug, now=NOW
+        )
 
-    Event.objects.filter(pk=event.pk).update(updated_at=NOW + dt.timedelta(hours=5))
-    after_edit = selectors.community_for_page(slug=community.slug, now=NOW).events_version
-    type(community).objects.filter(pk=community.pk).update(updated_at=NOW + dt.timedelta(hours=6))
-    after_community_edit = selectors.community_for_page(slug=community.slug, now=NOW).events_version
+    assert (pk, count, seats) == (community.pk, 2, 7)
+    assert next_end is not None
 
-    assert len({before, after_edit, after_community_edit}) == 3
+
+def test_community_version_of_a_community_without_events():
+    community = CommunityFactory()
+
+    pk, _updated, count, changed, seats, next_end, venues = selectors.community_version(slug=community.slug)
+
+    assert (pk, count, changed, seats, next_end, venues) == (community.pk, 0, None, None, None, None)
+
+
+def test_community_version_changes_with_what_its_pages_show():
+    community = CommunityFactory()
+    event = make_event(1, community=community)
+    later = NOW + DAY
+
+    versions = [selectors.community_version(slug=community.slug, now=NOW)]
+    Event.objects.filter(pk=event.pk).update(updated_at=later)
+    versions.append(selectors.community_version(slug=community.slug, now=NOW))
+    type(community).objects.filter(pk=community.pk).update(updated_at=later)
+    versions.append(selectors.community_version(slug=community.slug, now=NOW))
+    type(event.venue).objects.filter(pk=event.venue_id).update(updated_at=later)
+    versions.append(selectors.community_version(slug=community.slug, now=NOW))
+    Event.objects.filter(pk=event.pk).update(seats_taken=2)
+    versions.append(selectors.community_version(slug=community.slug, now=NOW))
+    make_event(5, community=community)
+    versions.append(selectors.community_version(slug=community.slug, now=NOW))
+    versions.append(selectors.community_version(slug=community.slug, now=NOW + 2 * DAY))  # the first one is over
+
+    assert len(set(versions)) == len(versions)
+
+
+def test_home_version_without_listed_events_is_empty():
+    make_event(1, status=Event.Status.DRAFT)
+
+    assert selectors.home_version() == ()
 
 
 def test_community_upcoming_and_past_events_are_public_ones_in_order():
@@ -252,20 +292,64 @@ def test_event_for_page_wrong_community_or_slug_is_none():
     assert selectors.event_for_page(community_slug=event.community.slug, event_slug="nope") is None
 
 
-def test_event_version_changes_with_the_event_and_with_time():
-    event = make_event(1, registration_opens_at=NOW + dt.timedelta(hours=1))
-    found = selectors.event_for_page(community_slug=event.community.slug, event_slug=event.slug)
+def test_event_page_version_reads_what_the_page_shows_in_one_query(django_assert_num_queries):
+    event = make_event(1, status=Event.Status.CANCELLED, seats_taken=6)
+    TicketTypeFactory(event=event, quantity_sold=2)
+    TicketTypeFactory(event=event, quantity_sold=3)
+    selectors.event_page_version(community_slug=event.community.slug, event_slug=event.slug)  # compiles the SQL
 
-    base = selectors.event_version(event=found, now=NOW)
-    same = selectors.event_version(event=found, now=NOW + dt.timedelta(minutes=30))
-    registration_open = selectors.event_version(event=found, now=NOW + dt.timedelta(hours=2))
-    found.seats_taken = 1
-    seat_taken = selectors.event_version(event=found, now=NOW)
-    found.venue.updated_at = NOW + DAY
-    venue_changed = selectors.event_version(event=found, now=NOW)
+    with django_assert_num_queries(1):
+        version = selectors.event_page_version(community_slug=event.community.slug, event_slug=event.slug)
 
-    assert base == same
-    assert len({base, registration_open, seat_taken, venue_changed}) == 4
+    assert (version.pk, version.status, version.visibility, version.seats_taken, version.tickets_sold) == (
+        event.pk,
+        "cancelled",
+        "public",
+        6,
+        5,
+    )
+    assert None not in (version.updated_at, version.community_updated_at, version.venue_updated_at)
+
+
+def test_event_page_version_unknown_address_is_none():
+    event = make_event(1)
+
+    assert selectors.event_page_version(community_slug=event.community.slug, event_slug="nope") is None
+    assert selectors.event_page_version(community_slug="nope", event_slug=event.slug) is None
+
+
+def test_event_page_version_without_venue_nor_tickets():
+    event = make_event(1, venue=None, online_url="https://meet.example/x")
+
+    version = selectors.event_page_version(community_slug=event.community.slug, event_slug=event.slug)
+
+    assert (version.tickets_sold, version.venue_updated_at) == (0, None)
+
+
+def test_event_page_version_changes_with_every_row_the_page_shows():
+    event = make_event(1)
+    ticket_type = TicketTypeFactory(event=event)
+
+    def version():
+        return selectors.event_page_version(community_slug=event.community.slug, event_slug=event.slug)
+
+    versions = [version()]
+    later = NOW + DAY
+    Event.objects.filter(pk=event.pk).update(updated_at=later)
+    versions.append(version())
+    Event.objects.filter(pk=event.pk).update(seats_taken=1)
+    versions.append(version())
+    type(ticket_type).objects.filter(pk=ticket_type.pk).update(quantity_sold=1)
+    versions.append(version())
+    type(event.community).objects.filter(pk=event.community_id).update(updated_at=later)
+    versions.append(version())
+    type(event.venue).objects.filter(pk=event.venue_id).update(updated_at=later)
+    versions.append(version())
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.DRAFT)
+    versions.append(version())
+
+    assert len(set(versions)) == len(versions)
+    assert versions[-1].status == "draft"
 
 
 @pytest.mark.parametrize(
@@ -325,16 +409,22 @@ def test_ticket_types_for_page_are_in_position_order_with_availability():
     assert [(t, t.availability) for t in ticket_types] == [(first, "sold_out"), (second, "on_sale")]
 
 
-def test_next_ticket_change_is_the_next_sales_boundary():
-    event = make_event(10)
+def test_next_page_change_is_the_next_moment_the_page_changes_by_itself():
+    event = make_event(10, registration_opens_at=NOW + 3 * DAY, registration_closes_at=NOW + 9 * DAY)
     ticket_types = [
-        TicketTypeFactory(event=event, sales_start=NOW - DAY, sales_end=NOW + 3 * DAY),
+        TicketTypeFactory(event=event, sales_start=NOW - DAY, sales_end=NOW + 4 * DAY),
         TicketTypeFactory(event=event, sales_start=NOW + 2 * DAY),
     ]
 
-    assert selectors.next_ticket_change(ticket_types=ticket_types, now=NOW) == NOW + 2 * DAY
-    assert selectors.next_ticket_change(ticket_types=ticket_types[:1], now=NOW + 4 * DAY) is None
-    assert selectors.next_ticket_change(ticket_types=[], now=NOW) is None
+    def next_change(at, tickets=ticket_types):
+        return selectors.next_page_change(event=event, ticket_types=tickets, now=at)
+
+    assert next_change(NOW) == NOW + 2 * DAY
+    assert next_change(NOW + 2 * DAY) == NOW + 3 * DAY
+    assert next_change(NOW + 3 * DAY, tickets=[]) == NOW + 9 * DAY
+    assert next_change(NOW + 9 * DAY) == event.start
+    assert next_change(event.start) == event.end
+    assert next_change(event.end) is None
 
 
 def test_sitemap_selectors_list_communities_and_listed_events():

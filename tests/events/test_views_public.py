@@ -127,12 +127,23 @@ def test_home_card_shows_date_in_the_event_time_zone_and_availability(client):
     content = text_of(client.get("/"))
 
     assert '<span class="date-badge__month">Jul</span>\n      <span class="date-badge__day">5</span>' in content
-    assert '<time datetime="2030-07-05T23:30:00+02:00">Fri, Jul 5 · 11:30 PM</time>' in content
+    assert '<time datetime="2030-07-05T23:30:00+02:00">Fri, Jul 5, 2030 · 11:30 PM</time>' in content
     assert '<span class="event-card__community">Paris Py</span> · \n        <span>Paris</span>' in content
     assert '<span class="badge badge--ok">12 places left</span>' in content
     assert "<span>Online</span>" in content
     assert '<span class="badge badge--warn">Sold out</span>' in content
     assert content.count("places left") == 1
+
+
+def test_home_card_date_has_no_year_this_year(client):
+    event = make_event(0.1, title="Very soon", time_zone="Europe/Paris")
+    local = event.start.astimezone(PARIS)
+
+    content = text_of(client.get("/"))
+
+    [when] = re.findall(r'<p class="event-card__when"><time datetime="[^"]+">(.*?)</time>', content)
+    assert when.startswith(f"{local:%a}, {local:%b} {local.day} · ")
+    assert str(local.year) not in when
 
 
 def test_home_search_and_community_filter(client):
@@ -504,6 +515,7 @@ def test_event_page_cancelled_says_so_at_the_top_and_in_the_title(client, summer
     )
     assert '<span class="badge badge--danger title-badge">Cancelled</span> Summer meetup</h1>' in content
     assert "<strong>Cancelled: registration is closed.</strong>" in content
+    assert ">Places</dt>" not in content and "places left" not in content
     assert json_ld_of(response)["eventStatus"] == "https://schema.org/EventCancelled"
 
 
@@ -694,8 +706,8 @@ def test_community_page_query_count(client, django_assert_num_queries, paris, ro
         make_event(day + 1, community=paris)
         make_event(-day - 1, community=paris)
 
-    # Explain any new query: community with its version, upcoming events, past events.
-    with django_assert_num_queries(3):
+    # Explain any new query: the page's version, the community, upcoming events, past events.
+    with django_assert_num_queries(4):
         response = client.get("/c/paris-py/")
 
     assert (len(card_titles(response)), len(past_titles(response))) == (rows, rows)
@@ -706,10 +718,24 @@ def test_event_page_query_count(client, django_assert_num_queries, summer, rows)
     for position in range(rows):
         TicketTypeFactory(event=summer, position=position, name=f"Ticket {position}")
 
-    # Explain any new query: event with community, venue and tickets sold; its ticket types.
-    with django_assert_num_queries(2):
+    # Explain any new query: the page's version; the event with community and venue; its ticket types.
+    with django_assert_num_queries(3):
         response = client.get("/c/paris-py/summer-meetup/")
 
+    assert len(re.findall(r'<span class="ticket__name">', text_of(response))) == rows
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_event_page_query_count_for_an_organiser(organiser_client, django_assert_num_queries, community, rows):
+    event = make_event(3, community=community)
+    for position in range(rows):
+        TicketTypeFactory(event=event, position=position)
+
+    # Explain any new query: session, user, the event, the organiser check, its ticket types.
+    with django_assert_num_queries(5):
+        response = organiser_client.get(event.get_absolute_url())
+
+    assert "You organise this event." in text_of(response)
     assert len(re.findall(r'<span class="ticket__name">', text_of(response))) == rows
 
 
@@ -718,8 +744,8 @@ def test_community_calendar_query_count(client, django_assert_num_queries, paris
     for day in range(rows):
         make_event(day + 1, community=paris)
 
-    # Explain any new query: community with its version, its public events with their venues.
-    with django_assert_num_queries(2):
+    # Explain any new query: the feed's version, the community, its public events with their venues.
+    with django_assert_num_queries(3):
         response = client.get("/c/paris-py/calendar.ics")
 
     assert len(icalendar.Calendar.from_ical(response.content).walk("VEVENT")) == rows
