@@ -5,8 +5,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import connections, router
-from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from events.models import Community, Event, TicketType
@@ -218,37 +217,27 @@ def _with_community(events, community: Community) -> list[Event]:
 # Event page
 
 
-def _tickets_sold():
-    """Tickets sold over all the event's ticket types, as a subquery on the outer event."""
-    sold = (
-        TicketType.objects.filter(event=OuterRef("pk"))
-        .order_by()
-        .values("event")
-        .annotate(total=Sum("quantity_sold"))
-        .values("total")
-    )
-    return Coalesce(Subquery(sold, output_field=IntegerField()), 0)
-
-
 def event_for_page(*, community_slug: str, event_slug: str) -> Event | None:
     """The event at this address whatever its status (the view decides who may see it), or None; one query."""
     return (
         Event.objects.filter(community__slug=community_slug, slug=event_slug)
         .select_related("community", "venue")
-        .annotate(tickets_sold=_tickets_sold())
         .first()
     )
 
 
 class EventPageVersion(NamedTuple):
-    """What the event page shows changes whenever one of these does (see events.pagecache)."""
+    """What the event page shows changes whenever one of these does (see events.pagecache).
+
+    Ticket types are not read: by contract every write to a ticket type (and every registration) sets its
+    event's updated_at.
+    """
 
     pk: int
     status: str
     visibility: str
     updated_at: object  # as the database driver returns it: only compared, never shown
     seats_taken: int
-    tickets_sold: int
     community_updated_at: object
     venue_updated_at: object
 
@@ -257,8 +246,7 @@ _EVENT_PAGE_VERSION = CompiledRead(
     lambda community_slug, event_slug: (
         Event.objects.filter(community__slug=community_slug, slug=event_slug)
         .order_by()
-        .annotate(tickets_sold=_tickets_sold())
-        .values_list(*EventPageVersion._fields[:5], "tickets_sold", "community__updated_at", "venue__updated_at")
+        .values_list(*EventPageVersion._fields[:5], "community__updated_at", "venue__updated_at")
     ),
     community_slug=str,
     event_slug=str,

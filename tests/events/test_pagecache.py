@@ -87,15 +87,25 @@ def test_ticket_type_change_shows_at_once(client, event):
     assert '<span class="ticket__name">Early bird</span>' in content
 
 
-def test_seats_and_tickets_taken_show_at_once_without_updated_at(client, event):
+def test_registrations_show_at_once(client, event):
     ticket_type = TicketTypeFactory(event=event, quantity=5)
     client.get(EVENT_URL)
 
-    # Registrations change the counters only (under a row lock), not updated_at.
-    Event.objects.filter(pk=event.pk).update(seats_taken=49)
-    assert '<span class="fact__main">1 place left</span>' in client.get(EVENT_URL).content.decode()
+    # What attendees.services does under its row lock: counters, and the event's updated_at.
     TicketType.objects.filter(pk=ticket_type.pk).update(quantity_sold=5)
-    assert '<span class="badge badge--warn">Sold out</span>' in client.get(EVENT_URL).content.decode()
+    bump(Event, event.pk, seats_taken=49)
+    content = client.get(EVENT_URL).content.decode()
+
+    assert '<span class="fact__main">1 place left</span>' in content
+    assert '<span class="badge badge--warn">Sold out</span>' in content
+
+
+def test_seats_taken_alone_shows_at_once(client, event):
+    client.get(EVENT_URL)
+
+    Event.objects.filter(pk=event.pk).update(seats_taken=50)
+
+    assert '<span class="fact__main text-danger">Sold out</span>' in client.get(EVENT_URL).content.decode()
 
 
 def test_community_and_venue_changes_show_at_once_everywhere(client, event):

@@ -262,26 +262,23 @@ def test_community_feed_events_are_every_public_event_past_and_future(django_ass
     assert venues == [(community.slug, "La Cantine")] * 3
 
 
-def test_event_for_page_finds_any_status_with_tickets_sold(django_assert_num_queries):
+def test_event_for_page_finds_any_status_with_community_and_venue(django_assert_num_queries):
     event = make_event(1, status=Event.Status.DRAFT)
-    TicketTypeFactory(event=event, quantity_sold=3)
-    TicketTypeFactory(event=event, quantity_sold=4)
 
     with django_assert_num_queries(1):
         found = selectors.event_for_page(community_slug=event.community.slug, event_slug=event.slug)
         names = (found.community.name, found.venue.name)
 
     assert found == event
-    assert found.tickets_sold == 7
     assert names == (event.community.name, "La Cantine")
 
 
-def test_event_for_page_without_ticket_types_has_none_sold():
+def test_event_for_page_online_event_has_no_venue():
     event = make_event(1, venue=None, online_url="https://meet.example/x")
 
     found = selectors.event_for_page(community_slug=event.community.slug, event_slug=event.slug)
 
-    assert (found.tickets_sold, found.venue) == (0, None)
+    assert (found, found.venue) == (event, None)
 
 
 def test_event_for_page_wrong_community_or_slug_is_none():
@@ -294,20 +291,12 @@ def test_event_for_page_wrong_community_or_slug_is_none():
 
 def test_event_page_version_reads_what_the_page_shows_in_one_query(django_assert_num_queries):
     event = make_event(1, status=Event.Status.CANCELLED, seats_taken=6)
-    TicketTypeFactory(event=event, quantity_sold=2)
-    TicketTypeFactory(event=event, quantity_sold=3)
     selectors.event_page_version(community_slug=event.community.slug, event_slug=event.slug)  # compiles the SQL
 
     with django_assert_num_queries(1):
         version = selectors.event_page_version(community_slug=event.community.slug, event_slug=event.slug)
 
-    assert (version.pk, version.status, version.visibility, version.seats_taken, version.tickets_sold) == (
-        event.pk,
-        "cancelled",
-        "public",
-        6,
-        5,
-    )
+    assert (version.pk, version.status, version.visibility, version.seats_taken) == (event.pk, "cancelled", "public", 6)
     assert None not in (version.updated_at, version.community_updated_at, version.venue_updated_at)
 
 
@@ -318,17 +307,16 @@ def test_event_page_version_unknown_address_is_none():
     assert selectors.event_page_version(community_slug="nope", event_slug=event.slug) is None
 
 
-def test_event_page_version_without_venue_nor_tickets():
+def test_event_page_version_without_venue():
     event = make_event(1, venue=None, online_url="https://meet.example/x")
 
     version = selectors.event_page_version(community_slug=event.community.slug, event_slug=event.slug)
 
-    assert (version.tickets_sold, version.venue_updated_at) == (0, None)
+    assert (version.pk, version.venue_updated_at) == (event.pk, None)
 
 
 def test_event_page_version_changes_with_every_row_the_page_shows():
     event = make_event(1)
-    ticket_type = TicketTypeFactory(event=event)
 
     def version():
         return selectors.event_page_version(community_slug=event.community.slug, event_slug=event.slug)
@@ -338,8 +326,6 @@ def test_event_page_version_changes_with_every_row_the_page_shows():
     Event.objects.filter(pk=event.pk).update(updated_at=later)
     versions.append(version())
     Event.objects.filter(pk=event.pk).update(seats_taken=1)
-    versions.append(version())
-    type(ticket_type).objects.filter(pk=ticket_type.pk).update(quantity_sold=1)
     versions.append(version())
     type(event.community).objects.filter(pk=event.community_id).update(updated_at=later)
     versions.append(version())
