@@ -15,6 +15,8 @@ EVENTS_PER_PAGE = 12
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    if not pagecache.can_share(request):
+        return _render_home(request)
     version = ("home", *selectors.home_version())
     return pagecache.cached_page(request, version=version, render=lambda: _render_home(request))
 

@@ -701,6 +701,19 @@ def test_home_query_count(client, django_assert_num_queries, rows):
 
 
 @pytest.mark.parametrize("rows", [1, 3])
+def test_home_query_count_signed_in(client, django_assert_num_queries, rows):
+    for day in range(rows):
+        make_event(day + 1, community=CommunityFactory())
+    client.force_login(UserFactory())
+
+    # Explain any new query: session, user, communities for the filter, count, page of events.
+    with django_assert_num_queries(5):
+        response = client.get("/")
+
+    assert len(card_titles(response)) == rows
+
+
+@pytest.mark.parametrize("rows", [1, 3])
 def test_community_page_query_count(client, django_assert_num_queries, paris, rows):
     for day in range(rows):
         make_event(day + 1, community=paris)
