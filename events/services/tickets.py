@@ -3,7 +3,7 @@
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -156,7 +156,16 @@ def delete_ticket_type(*, ticket_type: TicketType) -> None:
                 "Set its quantity to what was sold to stop sales."
             ),
         )
-    locked.delete()
+    try:
+        # Tickets of later apps protect their type even once cancelled or expired: such a
+        # type has a history and stays, closed, rather than vanish from it.
+        with transaction.atomic():
+            locked.delete()
+    except ProtectedError:
+        raise EventError(
+            "ticket_type_has_history",
+            _("Orders were placed for this ticket type: it cannot be deleted. Set its quantity to stop sales."),
+        ) from None
     _touch(event)
 
 

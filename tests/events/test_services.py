@@ -960,6 +960,17 @@ def test_delete_ticket_type_refuses_once_sold(community):
     assert (error.code, TicketType.objects.count()) == ("ticket_type_sold", 1)
 
 
+def test_delete_ticket_type_refuses_when_only_cancelled_orders_remain(community):
+    from attendees.models import Order
+    from tests.attendees.factories import TicketFactory
+
+    ticket = TicketFactory(order__event__community=community, order__status=Order.Status.CANCELLED)
+
+    error = refusal(services.delete_ticket_type, ticket_type=ticket.ticket_type)
+
+    assert (error.code, TicketType.objects.count()) == ("ticket_type_has_history", 1)
+
+
 def test_move_ticket_type_reorders_the_list(community):
     event = EventFactory(community=community)
     a, b, c = (TicketTypeFactory(event=event, name=name, position=i) for i, name in enumerate("abc"))
