@@ -60,9 +60,9 @@ def invite_member(*, community: Community, email: str, role: str, invited_by) ->
         invited_by=invited_by,
         created_at=timezone.now(),
     )
-    from events.emails import send_invitation
+    from events.tasks import send_invitation  # tasks import the services' modules
 
-    transaction.on_commit(functools.partial(send_invitation, invitation_id=invitation.pk))
+    transaction.on_commit(functools.partial(send_invitation.enqueue, invitation_id=invitation.pk))
     return invitation
 
 
