@@ -4,13 +4,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from config.views import healthz
+from config.views import healthz, switch_language
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("language/", switch_language, name="switch_language"),
     path("manage/", include("events.urls_manage")),
     path("", include("attendees.urls")),
     path("", include("events.urls")),

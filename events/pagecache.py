@@ -5,27 +5,22 @@ organiser saves: the key holds a fingerprint ("version") of the rows the page sh
 and any write to those rows (every write sets `updated_at`) gives a new key. Old entries simply expire.
 
 Only pages that are the same for every anonymous visitor are kept: no signed-in user, no pending messages,
-no cookie set by the view. The one per-visitor part of such a page, the CSRF token of the language switcher,
-is stored as a placeholder and filled in for each visitor.
+no cookie set by the view, no CSRF token (public pages carry no POST form; the language switch is a link).
 """
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Callable
 
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
 PAGE_TIMEOUT = 600  # seconds; a bound on memory, not on freshness (freshness comes from the version)
 CACHE_HEADER = "X-Page-Cache"
-_CSRF_PLACEHOLDER = b"__rendezvous_csrf_token__"
-_CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 _EXPIRES_ATTR = "page_cache_expires_at"
 _KEPT_HEADERS = ("Content-Disposition", "Content-Language")
 
@@ -82,23 +77,18 @@ def _entry_from(request: HttpRequest, response: HttpResponse) -> dict | None:
         response.render()
     if response.status_code != 200 or response.streaming or response.cookies:
         return None
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return None  # the page holds a CSRF token for this visitor only
     session = getattr(request, "session", None)
     if session is not None and session.modified:
         return None
     content = response.content
-    match = _CSRF_INPUT.search(content)
-    if match:
-        content = content.replace(match.group(1), _CSRF_PLACEHOLDER)
     headers = {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)}
     return {"content": content, "content_type": response["Content-Type"], "headers": headers}
 
 
 def _response_from(request: HttpRequest, entry: dict) -> HttpResponse:
-    content = entry["content"]
-    if _CSRF_PLACEHOLDER in content:
-        # get_token() also makes the CSRF middleware set the matching cookie on this response.
-        content = content.replace(_CSRF_PLACEHOLDER, get_token(request).encode())
-    response = HttpResponse(content, content_type=entry["content_type"])
+    response = HttpResponse(entry["content"], content_type=entry["content_type"])
     for name, value in entry["headers"].items():
         response[name] = value
     patch_vary_headers(response, ("Accept-Language", "Cookie"))
