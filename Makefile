@@ -56,7 +56,10 @@ demo-data serve: export SITE_URL ?= http://$(HOST):$(PORT)
 demo-data: install
 	$(PY) manage.py load_demo --url http://$(HOST):$(PORT)/
 
+## The site and, beside it, the background task worker (e-mails go out from tasks); Ctrl-C stops both.
 serve: install
+	@$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## Unit and integration tests; DATABASE_URL picks the database (SQLite by default).
