@@ -1,6 +1,6 @@
 """Rendered public pages kept in the cache for anonymous visitors, invalidated by the state of the database.
 
-The cache is local memory per process by default (Redis in production), so nothing deletes entries when an
+The "pages" cache is local memory in each process (see settings), so nothing deletes entries when an
 organiser saves: the key holds a fingerprint ("version") of the rows the page shows, read with one cheap query,
 and any write to those rows (every write sets `updated_at`) gives a new key. Old entries simply expire.
 
@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable
 
 from django.contrib.messages import get_messages
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -50,7 +50,7 @@ def cached_page(request: HttpRequest, *, version: tuple, render: Callable[[], Ht
     if not can_share(request):
         return render()
     key = page_key(request, version=version)
-    entry = cache.get(key)
+    entry = caches["pages"].get(key)
     if entry is not None:
         response = _response_from(request, entry)
         response[CACHE_HEADER] = "hit"
@@ -60,7 +60,7 @@ def cached_page(request: HttpRequest, *, version: tuple, render: Callable[[], Ht
     if entry is not None:
         timeout = _timeout_for(response)
         if timeout > 0:
-            cache.set(key, entry, timeout=timeout)
+            caches["pages"].set(key, entry, timeout=timeout)
     response[CACHE_HEADER] = "miss"
     return response
 

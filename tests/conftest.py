@@ -1,7 +1,7 @@
 """Fixtures shared by the whole suite."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
@@ -9,9 +9,11 @@ from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Pages are cached; every test starts from an empty cache so tests cannot leak into each other."""
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture
