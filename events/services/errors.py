@@ -1,10 +1,11 @@
-"""The domain error every organiser service raises when it refuses to do something."""
+"""The domain errors services raise when they refuse to do something."""
 
 
-class EventError(Exception):
+class DomainError(Exception):
     """A refusal with a fixed `code` (for code and tests) and a translated `message` (for people).
 
-    `field` names the form field the message belongs next to, when there is one.
+    `field` names the form field the message belongs next to, when there is one. Each app subclasses it,
+    so a view catches its own app's refusals and the message reads the same everywhere.
     """
 
     def __init__(self, code: str, message: str, *, field: str | None = None):
@@ -14,4 +15,8 @@ class EventError(Exception):
         self.field = field
 
     def __repr__(self):
-        return f"EventError({self.code!r}, {self.message!r}, field={self.field!r})"
+        return f"{type(self).__name__}({self.code!r}, {self.message!r}, field={self.field!r})"
+
+
+class EventError(DomainError):
+    """A refusal of an organiser service (communities, members, venues, events, ticket types, series)."""
