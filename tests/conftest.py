@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.cache import caches
+from django.utils import translation
 
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
@@ -14,6 +15,13 @@ def _clear_cache():
     yield
     for cache in caches.all():
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request leaves its language (French, say) active in the thread; the next test starts in the default one."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
