@@ -283,9 +283,36 @@ class EventForm(LocalTimesMixin, forms.Form):
         help_text=_("Leave empty to keep registration open until the event ends."),
     )
 
+    approval_required = _model_field(Event, "approval_required")
+    waiting_list_enabled = _model_field(Event, "waiting_list_enabled")
+    claim_window_hours = _model_field(Event, "claim_window_hours", required=False, min_value=1, max_value=168)
+    cancellation_cutoff_hours = _model_field(
+        Event, "cancellation_cutoff_hours", required=False, min_value=0, max_value=720
+    )
+    refund_policy = forms.ChoiceField(
+        label=_("refunds"),
+        choices=Event.RefundPolicy.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("For paid tickets: the payment goes back through Stripe when an attendee cancels in time."),
+        error_messages={"invalid_choice": _("Choose a refund policy from the list.")},
+    )
+    max_tickets_per_order = _model_field(
+        Event,
+        "max_tickets_per_order",
+        required=False,
+        min_value=1,
+        max_value=50,
+        help_text=_("From 1 to 50 tickets, for one person and guests."),
+    )
+
+    REGISTRATION_FIELDS = (
+        "approval_required", "waiting_list_enabled", "claim_window_hours", "cancellation_cutoff_hours",
+        "refund_policy", "max_tickets_per_order",
+    )  # fmt: skip
     FIELDS = (
         "title", "summary", "description", "time_zone", "start", "end", "venue", "online_url", "capacity",
-        "visibility", "registration_opens_at", "registration_closes_at",
+        "visibility", "registration_opens_at", "registration_closes_at", *REGISTRATION_FIELDS,
     )  # fmt: skip
 
     def __init__(self, *args, community: Community, event: Event | None = None, **kwargs):
@@ -306,7 +333,8 @@ class EventForm(LocalTimesMixin, forms.Form):
     @staticmethod
     def _initial(community: Community, event: Event | None) -> dict:
         if event is None:
-            return {"time_zone": community.time_zone, "visibility": Event.Visibility.PUBLIC}
+            defaults = {name: Event._meta.get_field(name).default for name in EventForm.REGISTRATION_FIELDS}
+            return {"time_zone": community.time_zone, "visibility": Event.Visibility.PUBLIC, **defaults}
         zone = event.tz
         initial = {name: getattr(event, name) for name in EventForm.FIELDS}
         initial["slug"] = event.slug
@@ -337,6 +365,10 @@ class EventForm(LocalTimesMixin, forms.Form):
             self.add_error("registration_closes_at", _("Registration must close before the event ends."))
         if opens and closes and opens >= closes and "registration_closes_at" not in self.errors:
             self.add_error("registration_closes_at", _("Registration must close after it opens."))
+        for name in self.REGISTRATION_FIELDS:
+            # Left empty: the usual setting, as the help texts say.
+            if cleaned.get(name) in (None, "") and name not in self.errors:
+                cleaned[name] = Event._meta.get_field(name).default
         return cleaned
 
     def service_kwargs(self) -> dict:

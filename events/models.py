@@ -5,7 +5,7 @@ import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -161,6 +161,10 @@ class Event(models.Model):
         PUBLIC = "public", _("Public")
         UNLISTED = "unlisted", _("Unlisted (only people with the link)")
 
+    class RefundPolicy(models.TextChoices):
+        FULL_UNTIL_CUTOFF = "full_until_cutoff", _("Full refund when attendees cancel in time")
+        NONE = "none", _("No refunds")
+
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="events")
     series = models.ForeignKey(Series, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
     title = models.CharField(_("title"), max_length=200)
@@ -182,6 +186,37 @@ class Event(models.Model):
     visibility = models.CharField(_("visibility"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
     registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
     registration_closes_at = models.DateTimeField(_("registration closes"), null=True, blank=True)
+    # Registration settings: attendees.services reads them.
+    approval_required = models.BooleanField(
+        _("organisers approve each registration"),
+        default=False,
+        help_text=_("Registrations wait until an organiser approves them; paid tickets are paid after approval."),
+    )
+    waiting_list_enabled = models.BooleanField(
+        _("waiting list"),
+        default=True,
+        help_text=_("When the event is full, people can join a waiting list and get an offer when a place frees up."),
+    )
+    claim_window_hours = models.PositiveSmallIntegerField(
+        _("hours to claim a waiting-list offer"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+        help_text=_("Shortened automatically when the event is near, so a freed place still finds a taker."),
+    )
+    cancellation_cutoff_hours = models.PositiveSmallIntegerField(
+        _("attendees can cancel until (hours before the start)"),
+        default=24,
+        validators=[MaxValueValidator(720)],
+        help_text=_("0 lets attendees cancel until the event starts. Organisers can always cancel a registration."),
+    )
+    refund_policy = models.CharField(
+        _("refunds"), max_length=24, choices=RefundPolicy.choices, default=RefundPolicy.FULL_UNTIL_CUTOFF
+    )
+    max_tickets_per_order = models.PositiveSmallIntegerField(
+        _("most tickets in one registration"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+    )
     # Stable calendar identity: UID never changes, SEQUENCE goes up on every change attendees should see.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0, editable=False)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from attendees import stripe_gateway
 from attendees.models import Order, Ticket, WaitingListEntry
@@ -22,7 +23,6 @@ from attendees.services.inventory import (
     take_seats,
 )
 from attendees.services.validation import (
-    MAX_TICKETS_PER_ORDER,
     check_event_open,
     clean_email,
     clean_language,
@@ -32,7 +32,7 @@ from attendees.services.waitinglist import expire_offers_locked, offer_next_lock
 from events.models import Event, TicketType
 
 
-def _clean_quantities(quantities) -> Counter:
+def _clean_quantities(quantities, *, limit: int) -> Counter:
     """Ticket type id -> quantity, without zeros; anything that is not a whole number in range is refused."""
     if not isinstance(quantities, dict):
         raise RegistrationError("quantity_out_of_range", _("Choose how many tickets you want."))
@@ -44,10 +44,10 @@ def _clean_quantities(quantities) -> Counter:
             raise RegistrationError(
                 "unknown_ticket_type", _("This ticket type is not available for this event.")
             ) from None
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TICKETS_PER_ORDER:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
             raise RegistrationError(
                 "quantity_out_of_range",
-                _("Choose between 0 and %(max)d tickets of each type.") % {"max": MAX_TICKETS_PER_ORDER},
+                _("Choose between 0 and %(max)d tickets of each type.") % {"max": limit},
                 field=f"quantity_{type_id}",
             )
         if value:
@@ -55,10 +55,10 @@ def _clean_quantities(quantities) -> Counter:
     total = sum(counts.values())
     if total == 0:
         raise RegistrationError("quantity_out_of_range", _("Choose at least one ticket."))
-    if total > MAX_TICKETS_PER_ORDER:
+    if total > limit:
         raise RegistrationError(
             "quantity_out_of_range",
-            _("You can take at most %(max)d tickets at once.") % {"max": MAX_TICKETS_PER_ORDER},
+            _("You can take at most %(max)d tickets at once.") % {"max": limit},
         )
     return counts
 
@@ -182,7 +182,7 @@ def place_order(
     `quantities` maps ticket type ids to numbers of tickets; `holders` gives (name, e-mail) for each ticket, in the
     order of `quantities`. `offer_token` claims a waiting-list offer, whose places are kept for its holder.
     """
-    counts = _clean_quantities(quantities)
+    counts = _clean_quantities(quantities, limit=event.max_tickets_per_order)
     holders = _clean_holders(holders, sum(counts.values()))
     buyer_name = clean_name(buyer_name, field="buyer_name")
     buyer_email = clean_email(buyer_email, field="buyer_email")
@@ -290,10 +290,15 @@ def _create_order(*, event, types, chosen, counts, holders, buyer_name, buyer_em
     return order
 
 
-def cancel_order(*, order: Order) -> Order:
-    """Cancel a registration (no refund: see payments.refund_order); its places go to the waiting list or the pool.
+def cancellation_deadline(event: Event) -> dt.datetime:
+    """Until when attendees may cancel a confirmed registration themselves (the event's cut-off)."""
+    return event.start - dt.timedelta(hours=event.cancellation_cutoff_hours)
 
-    An unpaid order's Checkout Session is closed; if its payment still slips through, the webhook refunds it.
+
+def cancel_order(*, order: Order) -> Order:
+    """A fan cancels their registration, as the event allows: a confirmed one until the cancellation cut-off,
+    refunded in full if it was paid and the event's refund policy says so; an unpaid or unapproved one at any
+    time. Its places go to the waiting list or the pool. Organisers cancel through attendees.services.approval.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -301,15 +306,42 @@ def cancel_order(*, order: Order) -> Order:
         order = Order.objects.select_for_update().get(pk=order.pk)
         if not order.holds_seats:
             raise RegistrationError("not_cancellable", _("This registration is already cancelled."))
-        was_pending_payment = order.status == Order.Status.PENDING_PAYMENT
-        move_order(order=order, status=Order.Status.CANCELLED, event=event, types=types, now=now, cancelled_at=now)
-        notifications.order_cancelled(order=order)
-        offer_next_locked(event=event, types=types, now=now)
-        if was_pending_payment and order.stripe_checkout_session_id:
-            from attendees import tasks
-
-            tasks.enqueue_on_commit(tasks.expire_checkout_session, session_id=order.stripe_checkout_session_id)
+        if order.status == Order.Status.CONFIRMED:
+            if now >= cancellation_deadline(event):
+                raise _cancellation_closed(event)
+            if order.is_paid and event.refund_policy == Event.RefundPolicy.FULL_UNTIL_CUTOFF:
+                return payments.refund_order(order=order)  # takes the same locks again, in this transaction
+        cancel_locked(order=order, event=event, types=types, now=now)
     return order
+
+
+def _cancellation_closed(event: Event) -> RegistrationError:
+    if event.cancellation_cutoff_hours == 0:
+        message = _("The event has started: the registration can no longer be cancelled.")
+    else:
+        message = ngettext(
+            "Registrations can be cancelled until %(hours)d hour before the event starts. Please contact the "
+            "organisers if you cannot come.",
+            "Registrations can be cancelled until %(hours)d hours before the event starts. Please contact the "
+            "organisers if you cannot come.",
+            event.cancellation_cutoff_hours,
+        ) % {"hours": event.cancellation_cutoff_hours}
+    return RegistrationError("cancellation_closed", message)
+
+
+def cancel_locked(*, order: Order, event: Event, types: Types, now: dt.datetime) -> None:
+    """Cancel `order` (no refund) and offer its places; the event and the order must be locked, the order holding.
+
+    An unpaid order's Checkout Session is closed; if its payment still slips through, the webhook refunds it.
+    """
+    was_pending_payment = order.status == Order.Status.PENDING_PAYMENT
+    move_order(order=order, status=Order.Status.CANCELLED, event=event, types=types, now=now, cancelled_at=now)
+    notifications.order_cancelled(order=order)
+    offer_next_locked(event=event, types=types, now=now)
+    if was_pending_payment and order.stripe_checkout_session_id:
+        from attendees import tasks
+
+        tasks.enqueue_on_commit(tasks.expire_checkout_session, session_id=order.stripe_checkout_session_id)
 
 
 def release_expired_holds(*, now: dt.datetime | None = None) -> int:

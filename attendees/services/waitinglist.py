@@ -17,13 +17,7 @@ from attendees.secrets import new_access_token
 from attendees.services import notifications
 from attendees.services.errors import RegistrationError
 from attendees.services.inventory import Types, free_seats, hold_offer_seats, lock_event, release_offer_seats
-from attendees.services.validation import (
-    MAX_TICKETS_PER_ORDER,
-    check_event_open,
-    clean_email,
-    clean_language,
-    clean_name,
-)
+from attendees.services.validation import check_event_open, clean_email, clean_language, clean_name
 from events.models import Event
 
 DEFAULT_CLAIM_WINDOW = dt.timedelta(hours=24)
@@ -43,7 +37,7 @@ def offer_next_locked(
     free = free_seats(event, types)
     if free == 0 or not event.registration_is_open(now):
         return []
-    window = claim_window_for(event=event, now=now, window=claim_window or DEFAULT_CLAIM_WINDOW)
+    window = claim_window_for(event=event, now=now, window=claim_window or dt.timedelta(hours=event.claim_window_hours))
     expires_at = now + window
     # Past the close of registration the claim would be refused: the offer ends with it.
     for limit in (event.registration_closes_at, event.end):
@@ -150,16 +144,18 @@ def join_waiting_list(
 ) -> WaitingListEntry:
     name = clean_name(name, field="name")
     email = clean_email(email, field="email")
-    if not isinstance(quantity, int) or not 1 <= quantity <= MAX_TICKETS_PER_ORDER:
+    if not isinstance(quantity, int) or not 1 <= quantity <= event.max_tickets_per_order:
         raise RegistrationError(
             "quantity_out_of_range",
-            _("Ask for between 1 and %(max)d places.") % {"max": MAX_TICKETS_PER_ORDER},
+            _("Ask for between 1 and %(max)d places.") % {"max": event.max_tickets_per_order},
             field="quantity",
         )
     now = timezone.now()
     with transaction.atomic():
         event, types = lock_event(event.pk)
         check_event_open(event, now=now)
+        if not event.waiting_list_enabled:
+            raise RegistrationError("waiting_list_disabled", _("This event has no waiting list."))
         if free_seats(event, types) >= quantity:
             raise RegistrationError("places_available", _("There are places left: you can register right away."))
         if WaitingListEntry.objects.filter(event=event, email=email, status__in=WaitingListEntry.ACTIVE).exists():

@@ -19,11 +19,22 @@ from events.services._common import (
 from events.services.errors import EventError
 
 RESERVED_EVENT_SLUGS = frozenset({"new"})
+# Registration settings, read by attendees.services.
+REGISTRATION_SETTINGS = (
+    "approval_required", "waiting_list_enabled", "claim_window_hours", "cancellation_cutoff_hours", "refund_policy",
+    "max_tickets_per_order",
+)  # fmt: skip
+# The model fields' validators, for values that do not come through a form.
+SETTING_RANGES = {
+    "claim_window_hours": (1, 168),
+    "cancellation_cutoff_hours": (0, 720),
+    "max_tickets_per_order": (1, 50),
+}
 SLUG_MAX_LENGTH = Event._meta.get_field("slug").max_length
 EDITABLE_FIELDS = frozenset(
     {
         "title", "slug", "summary", "description", "cover", "time_zone", "start", "end", "venue", "online_url",
-        "capacity", "visibility", "registration_opens_at", "registration_closes_at",
+        "capacity", "visibility", "registration_opens_at", "registration_closes_at", *REGISTRATION_SETTINGS,
     }
 )  # fmt: skip
 # What attendees see in their calendar: a change to one of these raises the event's SEQUENCE.
@@ -90,9 +101,25 @@ def _clean_fields(community: Community, fields: dict) -> dict:
             cleaned[name] = value or ""
         elif name == "slug":
             cleaned[name] = value
+        elif name in REGISTRATION_SETTINGS:
+            cleaned[name] = _clean_registration_setting(name, value)
         else:  # pragma: no cover - a programming error, not bad input
             raise TypeError(f"unexpected event field {name!r}")
     return cleaned
+
+
+def _clean_registration_setting(name: str, value):
+    if name in ("approval_required", "waiting_list_enabled"):
+        return bool(value)
+    if name == "refund_policy":
+        if value not in Event.RefundPolicy.values:
+            raise EventError("refund_policy_invalid", _("Choose a refund policy from the list."), field=name)
+        return value
+    low, high = SETTING_RANGES[name]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        message = _("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}
+        raise EventError(f"{name}_invalid", message, field=name)
+    return value
 
 
 def _check_times(event: Event) -> None:
@@ -133,8 +160,15 @@ def create_event(
     visibility: str = Event.Visibility.PUBLIC,
     registration_opens_at=None,
     registration_closes_at=None,
+    **registration_settings,
 ) -> Event:
-    """Create a draft event. The time zone defaults to the community's; a blank slug is made from the title."""
+    """Create a draft event. The time zone defaults to the community's; a blank slug is made from the title.
+
+    `registration_settings` are any of REGISTRATION_SETTINGS; the model's defaults stand for those not given.
+    """
+    unknown = set(registration_settings) - set(REGISTRATION_SETTINGS)
+    if unknown:
+        raise TypeError(f"create_event() got unexpected fields {sorted(unknown)}")
     fields = _clean_fields(
         community,
         {
@@ -150,6 +184,7 @@ def create_event(
             "visibility": visibility,
             "registration_opens_at": registration_opens_at,
             "registration_closes_at": registration_closes_at,
+            **registration_settings,
         },
     )
     event = Event(community=community, status=Event.Status.DRAFT, **fields)
