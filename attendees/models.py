@@ -188,3 +188,54 @@ class ProcessedStripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.stripe_event_id}"
+
+
+class OutgoingEmail(models.Model):
+    """One e-mail of registration, named by its natural key (kind + order or waiting-list entry).
+
+    The row is written in the transaction that makes the change, so a change that rolls back sends nothing, and
+    the unique key means a message asked for twice is recorded once; attendees.emails claims the row, sends the
+    e-mail after commit and marks it sent, and the sweep retries rows whose worker died mid-send.
+    """
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", _("Tickets")
+        PENDING_APPROVAL = "pending_approval", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+        CANCELLED = "cancelled", _("Cancellation")
+        REFUNDED = "refunded", _("Refund")
+        PAYMENT_EXPIRED = "payment_expired", _("Payment not completed")
+        OFFER = "offer", _("Waiting-list offer")
+        OFFER_EXPIRED = "offer_expired", _("Offer expired")
+        REMINDER = "reminder", _("Reminder")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("To send")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("No longer needed")
+        FAILED = "failed", _("Failed")
+
+    key = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, blank=True, related_name="emails")
+    entry = models.ForeignKey(WaitingListEntry, on_delete=models.CASCADE, null=True, blank=True, related_name="emails")
+    # What the message needs that the rows do not keep, e.g. the organiser's words with a refusal.
+    note = models.TextField(blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Set when a worker takes the row; a claim older than attendees.emails.CLAIM_LEASE belongs to a dead worker.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="outgoing_email_status_idx")]
+
+    def __str__(self):
+        return self.key

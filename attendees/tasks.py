@@ -8,6 +8,7 @@ import datetime as dt
 from django.db import transaction
 from django_tasks import task
 
+from attendees import emails
 from attendees.services import orders, payments, waitinglist
 
 
@@ -37,12 +38,30 @@ def expire_checkout_session(session_id: str) -> None:
     payments.close_checkout(session_id=session_id)
 
 
+@task()
+def send_email(email_id: int) -> str:
+    """Send one recorded registration e-mail; a second run finds it sent (or being sent) and does nothing."""
+    return emails.deliver(email_id=email_id)
+
+
+@task()
+def send_reminder(order_id: int) -> str:
+    """The reminder about a day before the event, at most once per order; skipped when no longer wanted."""
+    return emails.send_reminder(order_id=order_id)
+
+
+@task()
+def send_pending_emails() -> int:
+    """The periodic safety net for e-mails: retries unsent rows and sends the reminders that are due."""
+    return emails.send_pending() + emails.send_due_reminders()
+
+
 def enqueue_on_commit(task_obj, **kwargs) -> None:
     transaction.on_commit(lambda: task_obj.enqueue(**kwargs))
 
 
-def schedule_on_commit(task_obj, *, at: dt.datetime) -> None:
+def schedule_on_commit(task_obj, *, at: dt.datetime, **kwargs) -> None:
     """Run `task_obj` at `at` when the backend can wait (the database backend can); otherwise the periodic
     sweep (`manage.py attendees_sweep`, from cron) and the lazy sweep in place_order cover it."""
     if task_obj.get_backend().supports_defer:
-        transaction.on_commit(lambda: task_obj.using(run_after=at).enqueue())
+        transaction.on_commit(lambda: task_obj.using(run_after=at).enqueue(**kwargs))

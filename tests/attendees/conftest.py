@@ -33,3 +33,20 @@ def webhook(client, fake_stripe):
 def post_webhook(client, payload: bytes, signature: str | None):
     headers = {} if signature is None else {"HTTP_STRIPE_SIGNATURE": signature}
     return client.post(reverse("attendees:stripe_webhook"), data=payload, content_type="application/json", **headers)
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on 127.0.0.1 (free port), with the site's e-mail settings sending to it."""
+    from tests.smtp import SMTPServer
+
+    server = SMTPServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = server.host
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    yield server
+    server.stop()
