@@ -162,3 +162,20 @@ def test_periodic_task_sends_pending_emails_and_due_reminders():
     assert tasks.send_pending_emails.enqueue().return_value == 1
     assert tasks.send_pending_emails.enqueue().return_value == 0
     assert len(mail.outbox) == 1
+
+
+def test_sweep_command_sends_due_reminders(capsys):
+    from django.core.management import call_command
+
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(hours=20)
+    confirmed_order(start=start, confirmed_at=start - dt.timedelta(days=3))
+
+    call_command("attendees_sweep")
+    call_command("attendees_sweep")
+
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split("refunds sent, ")[1] for line in out] == [
+        "0 e-mails sent, 1 reminders sent",
+        "0 e-mails sent, 0 reminders sent",
+    ]
+    assert len(mail.outbox) == 1

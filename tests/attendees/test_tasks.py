@@ -100,4 +100,6 @@ def test_attendees_sweep_command_reports_what_it_did(fake_stripe, capsys):
 
     call_command("attendees_sweep")
 
-    assert capsys.readouterr().out == "1 holds released, 0 offers expired, 0 offers made, 0 refunds sent\n"
+    assert capsys.readouterr().out == (
+        "1 holds released, 0 offers expired, 0 offers made, 0 refunds sent, 0 e-mails sent, 0 reminders sent\n"
+    )

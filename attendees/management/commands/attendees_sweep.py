@@ -1,7 +1,8 @@
-"""Free unpaid holds and unclaimed offers that ran out, and retry refunds: for cron, where no task can wait."""
+"""The periodic sweep, for cron: free expired holds and offers, retry refunds, send unsent e-mails and reminders."""
 
 from django.core.management.base import BaseCommand
 
+from attendees import emails
 from attendees.services import expire_offers, release_expired_holds
 from attendees.services.payments import retry_pending_refunds
 from attendees.services.waitinglist import offer_free_places
@@ -10,7 +11,7 @@ from attendees.services.waitinglist import offer_free_places
 class Command(BaseCommand):
     help = (
         "Free the seats of expired payments and waiting-list offers, offer free places to people waiting, "
-        "retry refunds Stripe has not accepted."
+        "retry refunds Stripe has not accepted, send the e-mails left unsent and the reminders that are due."
     )
 
     def handle(self, *args, **options):
@@ -18,6 +19,9 @@ class Command(BaseCommand):
         offers = expire_offers()
         offered = offer_free_places()
         refunds = retry_pending_refunds()
+        sent = emails.send_pending()
+        reminders = emails.send_due_reminders()
         self.stdout.write(
-            f"{holds} holds released, {offers} offers expired, {offered} offers made, {refunds} refunds sent"
+            f"{holds} holds released, {offers} offers expired, {offered} offers made, {refunds} refunds sent, "
+            f"{sent} e-mails sent, {reminders} reminders sent"
         )
