@@ -240,23 +240,26 @@ def _create_order(*, event, types, chosen, counts, holders, buyer_name, buyer_em
                   language, entry, now) -> Order:  # fmt: skip
     total = sum((t.price * counts[t.pk] for t in chosen), Decimal("0"))
     paid = total > 0
-    # Approval-required events (an event setting that comes with the organiser pages) will start at
-    # PENDING_APPROVAL here, holding their seats so that approving never oversells.
+    if event.approval_required:
+        # Held while the organiser decides, so that approving never oversells; paying comes after approval.
+        status = Order.Status.PENDING_APPROVAL
+    else:
+        status = Order.Status.PENDING_PAYMENT if paid else Order.Status.CONFIRMED
     order = Order.objects.create(
         event=event,
         buyer_name=buyer_name,
         buyer_email=buyer_email,
         user=user if user is not None and user.is_authenticated else None,
-        status=Order.Status.PENDING_PAYMENT if paid else Order.Status.CONFIRMED,
+        status=status,
         total=total,
         currency=chosen[0].currency,
         language=language,
         marketing_consent=marketing_consent,
         marketing_consent_at=now if marketing_consent else None,
-        hold_expires_at=now + payments.CHECKOUT_LIFETIME if paid else None,
+        hold_expires_at=now + payments.CHECKOUT_LIFETIME if status == Order.Status.PENDING_PAYMENT else None,
         created_at=now,
         updated_at=now,
-        confirmed_at=None if paid else now,
+        confirmed_at=now if status == Order.Status.CONFIRMED else None,
     )
     tickets = []
     holder_iter = iter(holders)
@@ -285,8 +288,10 @@ def _create_order(*, event, types, chosen, counts, holders, buyer_name, buyer_em
     take_seats(event=event, types=types, counts=counts, now=now)
     if entry is not None and entry.offered_quantity > sum(counts.values()):
         offer_next_locked(event=event, types=types, now=now)  # the places the claimant did not take
-    if not paid:
+    if status == Order.Status.CONFIRMED:
         notifications.order_confirmed(order=order)
+    elif status == Order.Status.PENDING_APPROVAL:
+        notifications.order_pending_approval(order=order)
     return order
 
 

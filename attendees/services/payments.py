@@ -43,30 +43,35 @@ def order_page_url(order: Order) -> str:
     return f"{settings.SITE_URL}/orders/{order.access_token}/"
 
 
-def start_checkout(*, order: Order) -> Order:
-    """Open the Stripe Checkout Session for a pending order, or release its seats and explain why not."""
+def open_checkout_session(*, order: Order, expires_at: dt.datetime) -> CheckoutSession:
+    """Ask Stripe for the order's Checkout Session, open until `expires_at`; saves nothing, so call it with no row
+    locked. Raises PaymentGatewayError."""
     lines = defaultdict(int)
     for ticket in order.tickets.select_related("ticket_type").order_by("ticket_type_id", "pk"):
         if ticket.price > 0:
             lines[(ticket.ticket_type.name, ticket.price)] += 1
-    expires_at = timezone.now() + CHECKOUT_LIFETIME
+    return stripe_gateway.create_checkout_session(
+        order_id=order.pk,
+        reference=order.reference,
+        lines=[
+            CheckoutLine(name=f"{order.event.title} – {name}", unit_amount=price, quantity=n)
+            for (name, price), n in lines.items()
+        ],
+        currency=order.currency,
+        customer_email=order.buyer_email,
+        locale=order.language,
+        expires_at=expires_at,
+        success_url=order_page_url(order) + "?checkout=success",
+        cancel_url=order_page_url(order) + "?checkout=cancelled",
+        # The same order never opens two sessions, even when the SDK retries a request that timed out.
+        idempotency_key=f"checkout-{order.pk}-{order.reference}",
+    )
+
+
+def start_checkout(*, order: Order) -> Order:
+    """Open the Stripe Checkout Session for a pending order, or release its seats and explain why not."""
     try:
-        session = stripe_gateway.create_checkout_session(
-            order_id=order.pk,
-            reference=order.reference,
-            lines=[
-                CheckoutLine(name=f"{order.event.title} – {name}", unit_amount=price, quantity=n)
-                for (name, price), n in lines.items()
-            ],
-            currency=order.currency,
-            customer_email=order.buyer_email,
-            locale=order.language,
-            expires_at=expires_at,
-            success_url=order_page_url(order) + "?checkout=success",
-            cancel_url=order_page_url(order) + "?checkout=cancelled",
-            # The same order never opens two sessions, even when the SDK retries a request that timed out.
-            idempotency_key=f"checkout-{order.pk}-{order.reference}",
-        )
+        session = open_checkout_session(order=order, expires_at=timezone.now() + CHECKOUT_LIFETIME)
     except PaymentGatewayError:
         _release_unopened(order)
         raise RegistrationError(
