@@ -114,9 +114,74 @@ class Ticket(models.Model):
         return self.status == self.Status.VALID and self.order.status == Order.Status.CONFIRMED
 
 
-# Custom questions and their answers (per order or per ticket holder) come with the registration pages:
-# Question(event, label, kind, required, per_ticket, choices, position) and Answer(order, ticket null, question,
-# value). place_order() has the marked place where they are validated and created.
+class Question(models.Model):
+    """A question the organiser asks at registration: once per order, or of each ticket holder (`per_ticket`)."""
+
+    class Kind(models.TextChoices):
+        SHORT_TEXT = "short_text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+        SINGLE_CHOICE = "single_choice", _("One choice from a list")
+        MULTIPLE_CHOICE = "multiple_choice", _("Several choices from a list")
+        REQUIRED_CHECKBOX = "required_checkbox", _("Checkbox that must be ticked (e.g. code of conduct)")
+
+    CHOICE_KINDS = frozenset({Kind.SINGLE_CHOICE, Kind.MULTIPLE_CHOICE})
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
+    label = models.CharField(_("question"), max_length=300)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    kind = models.CharField(_("kind of answer"), max_length=20, choices=Kind.choices, default=Kind.SHORT_TEXT)
+    # One choice a line: organisers type them in a text box; answers store the chosen lines as they were.
+    choices = models.TextField(_("choices"), blank=True, help_text=_("One choice per line."))
+    required = models.BooleanField(_("required"), default=False)
+    per_ticket = models.BooleanField(_("ask each ticket holder"), default=False)
+    position = models.PositiveIntegerField(default=0)
+    show_at_door = models.BooleanField(_("show the answer at the door"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+
+class Answer(models.Model):
+    """A fan's answer: to a per-order question (`ticket` empty) or for one ticket holder.
+
+    `value` is the text typed, the choice picked, the choices picked one a line, or "yes" for a ticked checkbox.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="answers")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    value = models.TextField(_("answer"), blank=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        ordering = ["question__position", "question_id", "ticket_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "ticket"], condition=Q(ticket__isnull=False), name="one_answer_per_ticket"
+            ),
+            models.UniqueConstraint(
+                fields=["question", "order"], condition=Q(ticket__isnull=True), name="one_answer_per_order"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.question}: {self.value}"
+
+    @property
+    def values(self) -> list[str]:
+        """The choices picked (multiple choice), or the one value in a list."""
+        return [line for line in self.value.splitlines() if line] if self.value else []
 
 
 class WaitingListEntry(models.Model):

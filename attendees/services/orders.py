@@ -22,6 +22,7 @@ from attendees.services.inventory import (
     release_offer_seats,
     take_seats,
 )
+from attendees.services.questions import CleanAnswer, clean_answers, create_answers, questions_for
 from attendees.services.validation import (
     check_event_open,
     clean_email,
@@ -175,18 +176,22 @@ def place_order(
     marketing_consent: bool = False,
     language: str = "en",
     offer_token: str | None = None,
+    answers: dict | None = None,
 ) -> Order:
     """Register for `event`: free tickets are confirmed at once; paid ones are held while the buyer pays at Stripe
     Checkout (`order.stripe_checkout_url`), and confirmed by the webhook.
 
     `quantities` maps ticket type ids to numbers of tickets; `holders` gives (name, e-mail) for each ticket, in the
     order of `quantities`. `offer_token` claims a waiting-list offer, whose places are kept for its holder.
+    `answers` answers the event's questions: {(question id, ticket index or None): value} (see
+    questions.clean_answers); they are saved with the order.
     """
     counts = _clean_quantities(quantities, limit=event.max_tickets_per_order)
     holders = _clean_holders(holders, sum(counts.values()))
     buyer_name = clean_name(buyer_name, field="buyer_name")
     buyer_email = clean_email(buyer_email, field="buyer_email")
     language = clean_language(language)
+    cleaned_answers = clean_answers(questions=questions_for(event), answers=answers, ticket_count=len(holders))
     now = timezone.now()
     check_event_open(event, now=now)  # cheap refusals before taking the lock
     if offer_token is None:
@@ -227,6 +232,7 @@ def place_order(
                 marketing_consent=bool(marketing_consent),
                 language=language,
                 entry=entry,
+                answers=cleaned_answers,
                 now=now,
             )
     if refusal is not None:
@@ -237,7 +243,7 @@ def place_order(
 
 
 def _create_order(*, event, types, chosen, counts, holders, buyer_name, buyer_email, user, marketing_consent,
-                  language, entry, now) -> Order:  # fmt: skip
+                  language, entry, answers: list[CleanAnswer], now) -> Order:  # fmt: skip
     total = sum((t.price * counts[t.pk] for t in chosen), Decimal("0"))
     paid = total > 0
     if event.approval_required:
@@ -277,8 +283,7 @@ def _create_order(*, event, types, chosen, counts, holders, buyer_name, buyer_em
                 )
             )
     Ticket.objects.bulk_create(tickets)
-    # Answers to the event's questions (next: the registration pages) are validated before the lock and created
-    # here, with the order and its tickets.
+    create_answers(order=order, tickets=tickets, answers=answers)
     if entry is not None:
         release_offer_seats(event=event, seats=entry.offered_quantity, now=now)
         entry.status = WaitingListEntry.Status.CLAIMED
