@@ -1,14 +1,314 @@
-"""Registration endpoints; for now the Stripe webhook (the fan and organiser pages come next)."""
+"""Registration endpoints: the fan pages (register, order and tickets, my tickets, waiting list) and the Stripe
+webhook."""
 
 import logging
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from attendees import selectors, selectors_fan
+from attendees.forms import RegistrationForm, WaitingListForm, max_per_order
+from attendees.models import Order, WaitingListEntry
+from attendees.qr import qr_svg
+from attendees.services import RegistrationError, cancel_order, join_waiting_list, leave_waiting_list, place_order
 from attendees.services.payments import InvalidWebhook, StripeUnavailable, handle_stripe_webhook
+from attendees.services.questions import questions_for
+from events import calendar
+from events import selectors as event_selectors
+from events.models import Event
 
 logger = logging.getLogger(__name__)
+
+# The order page polls its status this often while a payment or an approval is pending.
+POLL_SECONDS = 2
+
+
+def _public_event(community: str, event: str) -> Event:
+    """The event at this address unless it is a draft (404 then, as on the event page)."""
+    found = event_selectors.event_for_page(community_slug=community, event_slug=event)
+    if found is None or found.status == Event.Status.DRAFT:
+        raise Http404
+    return found
+
+
+# Registering
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def register(request: HttpRequest, community: str, event: str) -> HttpResponse:
+    return _registration(request, _public_event(community, event))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def waitinglist_claim(request: HttpRequest, token: str) -> HttpResponse:
+    entry = selectors.offer_by_token(token=token)
+    if entry is None:
+        return _offer_problem(request, None, _("This offer link is not valid. Check that you copied all of it."))
+    if entry.status == WaitingListEntry.Status.CLAIMED and entry.order_id:
+        return redirect("attendees:order", token=entry.order.access_token)
+    if entry.status != WaitingListEntry.Status.OFFERED or entry.offer_expires_at <= timezone.now():
+        return _offer_problem(
+            request, entry, _("This offer has expired and the places went to the next in line. Sorry!")
+        )
+    return _registration(request, entry.event, offer=entry)
+
+
+def _offer_problem(request: HttpRequest, entry, message: str) -> HttpResponse:
+    return render(request, "attendees/offer_invalid.html", {"entry": entry, "message": message}, status=404)
+
+
+def _registration(request: HttpRequest, event: Event, *, offer: WaitingListEntry | None = None) -> HttpResponse:
+    now = timezone.now()
+    state = event_selectors.registration_state(event=event, now=now)
+    ticket_types = event_selectors.ticket_types_for_page(event=event, now=now)
+    if offer is not None:
+        # The offer's places are held for this fan: they count in the event's seats, not against this claim.
+        for ticket_type in ticket_types:
+            if ticket_type.availability == "sold_out" and ticket_type.quantity_left:
+                ticket_type.availability = "on_sale"
+    limit = max_per_order(event) if offer is None else offer.offered_quantity
+    if offer is None and event.places_left is not None:
+        limit = min(limit, event.places_left)
+    context = {"event": event, "community": event.community, "state": state, "offer": offer}
+    open_for_this_fan = state.code == "open" or (offer is not None and state.code == "sold_out")
+    if not open_for_this_fan or limit <= 0:
+        return render(request, "attendees/register_closed.html", context)
+
+    questions = questions_for(event)
+    form_kwargs = {"event": event, "ticket_types": ticket_types, "questions": questions, "limit": limit}
+    if request.method != "POST":
+        form = RegistrationForm(initial=_initial(request, offer), holder_count=1, **form_kwargs)
+        return _render_registration(request, form, context)
+
+    holder_count = _posted_ticket_count(request.POST, ticket_types)
+    form = RegistrationForm(request.POST, holder_count=holder_count, **form_kwargs)
+    # More tickets picked than holder blocks shown (no JS): not an error; show them and ask for the names.
+    unshown = _drop_errors_of_unshown_blocks(form, request.POST, holder_count)
+    if not form.is_valid():
+        return _render_registration(request, form, context, status=400)
+    if unshown and form.missing_holders():
+        context["info"] = _("Now give the name of each ticket holder, then confirm.")
+        return _render_registration(request, form, context)
+    try:
+        order = place_order(
+            event=event,
+            quantities=form.quantities(),
+            holders=form.holders(),
+            buyer_name=form.cleaned_data["buyer_name"],
+            buyer_email=form.cleaned_data["buyer_email"],
+            user=request.user,
+            marketing_consent=form.cleaned_data["marketing_consent"],
+            language=get_language(),
+            offer_token=offer.offer_token if offer is not None else None,
+            answers=form.answers(),
+        )
+    except RegistrationError as exc:
+        form.add_error(form.field_for_error(exc.field), exc.message)
+        return _render_registration(request, form, context, status=409)
+    if order.status == Order.Status.PENDING_PAYMENT and order.stripe_checkout_url:
+        return redirect(order.stripe_checkout_url)
+    return redirect("attendees:order", token=order.access_token)
+
+
+def _initial(request: HttpRequest, offer: WaitingListEntry | None) -> dict:
+    if offer is not None:
+        return {"buyer_name": offer.name, "buyer_email": offer.email}
+    user = request.user
+    if not user.is_authenticated:
+        return {}
+    return {"buyer_name": user.get_full_name() or user.first_name, "buyer_email": user.email}
+
+
+def _posted_ticket_count(data, ticket_types) -> int:
+    total = 0
+    for ticket_type in ticket_types:
+        value = data.get(f"quantity_{ticket_type.pk}", "")
+        if isinstance(value, str) and value.isdigit() and len(value) < 4:
+            total += int(value)
+    return max(total, 1)
+
+
+def _drop_errors_of_unshown_blocks(form: RegistrationForm, data, holder_count: int) -> bool:
+    """Forget the errors of holder blocks the page did not show (their fields were not posted); True if any."""
+    unshown = False
+    for block in form.holder_blocks[1:holder_count]:
+        if f"holder_{block['index']}_name" not in data:
+            unshown = True
+            for name in block["fields"]:
+                form.errors.pop(name, None)
+    return unshown
+
+
+def _render_registration(request: HttpRequest, form: RegistrationForm, context: dict, status: int = 200):
+    blocks = [
+        {**block, "bound": [form[name] for name in block["fields"]], "shown": block["index"] < form.holder_count}
+        for block in form.holder_blocks
+    ]
+    context = {
+        **context,
+        "form": form,
+        "ticket_rows": [(t, form[name] if name else None) for t, name in form.ticket_rows],
+        "buyer_block": blocks[0],
+        "holder_blocks": blocks[1:],
+        "order_questions": [form[name] for name in form.order_question_fields],
+        "has_paid_types": any(not t.is_free for t, _name in form.ticket_rows),
+    }
+    return render(request, "attendees/register.html", context, status=status)
+
+
+# The order and its tickets
+
+
+def _order_or_404(token: str) -> Order:
+    order = selectors.order_by_token(token=token)
+    if order is None:
+        raise Http404
+    return order
+
+
+def _order_context(order: Order) -> dict:
+    event = order.event
+    tickets = list(order.tickets.all())
+    if order.status == Order.Status.CONFIRMED:
+        for number, ticket in enumerate(tickets, start=1):
+            label = _("QR code of ticket %(number)d of %(total)d") % {"number": number, "total": len(tickets)}
+            ticket.qr = qr_svg(ticket.secret, label=label)
+    return {
+        "order": order,
+        "event": event,
+        "community": event.community,
+        "tickets": tickets,
+        "polling": order.status in (Order.Status.PENDING_PAYMENT, Order.Status.PENDING_APPROVAL),
+        "poll_seconds": POLL_SECONDS,
+        "can_cancel": order.holds_seats and not event.is_past,
+        "google_calendar_url": calendar.google_calendar_url(event=event),
+    }
+
+
+@require_safe
+def order(request: HttpRequest, token: str) -> HttpResponse:
+    found = _order_or_404(token)
+    context = _order_context(found)
+    context["checkout"] = request.GET.get("checkout", "")
+    response = render(request, "attendees/order.html", context)
+    # The link is the key to the tickets: keep it out of shared caches and of other sites' Referer headers.
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@require_safe
+def order_status(request: HttpRequest, token: str) -> HttpResponse:
+    """The status block the order page polls; once the order is settled, the whole page reloads (tickets)."""
+    found = _order_or_404(token)
+    context = _order_context(found)
+    context["checkout"] = request.GET.get("checkout", "")
+    response = render(request, "attendees/_order_status.html", context)
+    if not context["polling"]:
+        response["HX-Refresh"] = "true"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def order_cancel(request: HttpRequest, token: str) -> HttpResponse:
+    found = _order_or_404(token)
+    if request.method != "POST":
+        return render(request, "attendees/order_cancel.html", _order_context(found))
+    try:
+        cancelled = cancel_order(order=found)
+    except RegistrationError as exc:
+        messages.error(request, exc.message)
+        return redirect("attendees:order", token=found.access_token)
+    if cancelled.status == Order.Status.REFUNDED:
+        messages.success(request, _("Your registration is cancelled. Your payment will be refunded in full."))
+    else:
+        messages.success(request, _("Your registration is cancelled. Your places went back to the pool."))
+    return redirect("attendees:order", token=found.access_token)
+
+
+@login_required
+@require_safe
+def my_tickets(request: HttpRequest) -> HttpResponse:
+    upcoming, past = selectors_fan.orders_of_user(user=request.user, now=timezone.now())
+    return render(request, "attendees/my_tickets.html", {"upcoming": upcoming, "past": past})
+
+
+# The waiting list
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def waitinglist_join(request: HttpRequest, community: str, event: str) -> HttpResponse:
+    found = _public_event(community, event)
+    state = event_selectors.registration_state(event=found)
+    context = {"event": found, "community": found.community, "state": state}
+    if state.code not in ("open", "sold_out"):
+        return render(request, "attendees/register_closed.html", context)
+    limit = max_per_order(found)
+    if request.method != "POST":
+        user = request.user
+        initial = {}
+        if user.is_authenticated:
+            initial = {"name": user.get_full_name() or user.first_name, "email": user.email}
+        context["form"] = WaitingListForm(initial=initial, limit=limit)
+        return render(request, "attendees/waitinglist_join.html", context)
+    form = WaitingListForm(request.POST, limit=limit)
+    context["form"] = form
+    if not form.is_valid():
+        return render(request, "attendees/waitinglist_join.html", context, status=400)
+    try:
+        entry = join_waiting_list(
+            event=found,
+            name=form.cleaned_data["name"],
+            email=form.cleaned_data["email"],
+            quantity=form.cleaned_data["quantity"],
+            user=request.user,
+            language=get_language(),
+        )
+    except RegistrationError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        if exc.code == "places_available":
+            context["register_url"] = reverse("attendees:register", kwargs={"community": community, "event": event})
+        return render(request, "attendees/waitinglist_join.html", context, status=409)
+    return redirect("attendees:waitinglist_entry", token=entry.access_token)
+
+
+@require_safe
+def waitinglist_entry(request: HttpRequest, token: str) -> HttpResponse:
+    """Where a fan on the list stands: the confirmation after joining, and the page behind the e-mails' link."""
+    entry = selectors.waiting_entry_by_token(token=token)
+    if entry is None:
+        raise Http404
+    response = render(request, "attendees/waitinglist_entry.html", {"entry": entry, "event": entry.event})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def waitinglist_leave(request: HttpRequest, token: str) -> HttpResponse:
+    entry = selectors.waiting_entry_by_token(token=token)
+    if entry is None:
+        raise Http404
+    if request.method != "POST":
+        return render(request, "attendees/waitinglist_leave.html", {"entry": entry, "event": entry.event})
+    try:
+        leave_waiting_list(entry=entry)
+    except RegistrationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("You left the waiting list."))
+    return redirect("attendees:waitinglist_entry", token=entry.access_token)
+
+
+# Stripe
 
 
 @csrf_exempt  # Stripe cannot send a CSRF token; the signature on the raw body authenticates the request

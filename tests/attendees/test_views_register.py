@@ -1,0 +1,381 @@
+"""The registration page: tickets, holders, questions and consent in one form; bad input changes nothing."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from attendees.models import Answer, Order, Question, Ticket
+from tests.attendees.factories import OrderFactory
+from tests.attendees.helpers import assert_counters_match
+from tests.factories import EventFactory, TicketTypeFactory, UserFactory
+
+
+@pytest.fixture
+def event(db):
+    return EventFactory(title="Rust & Pizza", slug="rust-pizza", community__slug="lyon-rust", capacity=20)
+
+
+@pytest.fixture
+def standard(event):
+    return TicketTypeFactory(event=event, name="Standard", quantity=20)
+
+
+def _url(event):
+    return reverse("attendees:register", kwargs={"community": event.community.slug, "event": event.slug})
+
+
+def _post(client, event, data, **kwargs):
+    return client.post(_url(event), data, **kwargs)
+
+
+def _form(ticket_type, quantity=1, **extra):
+    return {
+        f"quantity_{ticket_type.pk}": str(quantity),
+        "buyer_name": "Alex Martin",
+        "buyer_email": "Alex@Example.com",
+        **extra,
+    }
+
+
+def test_register_page_shows_ticket_types_and_empty_details(client, standard):
+    TicketTypeFactory(event=standard.event, name="Supporter", price=Decimal("15.00"), quantity=5, position=1)
+
+    response = client.get(_url(standard.event))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Register</h1>" in html
+    assert "Rust &amp; Pizza" in html
+    assert html.count('data-quantity=""') == 2
+    assert "€15.00" in html
+    assert 'name="buyer_email"' in html
+    assert 'value="Alex' not in html
+    assert "Send me news about future events of" in html
+    assert 'name="marketing_consent"' in html and "checked" not in html.split('name="marketing_consent"')[1][:40]
+    assert "You pay securely on Stripe" in html
+
+
+def test_register_page_signed_in_fan_gets_details_filled_in(client, standard):
+    user = UserFactory(first_name="Camille", last_name="Durand", email="camille@example.com")
+    client.force_login(user)
+
+    html = client.get(_url(standard.event)).content.decode()
+
+    assert 'value="Camille Durand"' in html
+    assert 'value="camille@example.com"' in html
+
+
+def test_register_free_ticket_confirms_and_shows_the_order(client, standard):
+    response = _post(client, standard.event, _form(standard))
+
+    order = Order.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("attendees:order", kwargs={"token": order.access_token})
+    assert (order.status, order.buyer_name, order.buyer_email, order.user) == (
+        Order.Status.CONFIRMED,
+        "Alex Martin",
+        "alex@example.com",
+        None,
+    )
+    assert list(order.tickets.values_list("holder_name", "holder_email", "ticket_type")) == [
+        ("Alex Martin", "alex@example.com", standard.pk)
+    ]
+    assert (order.marketing_consent, order.marketing_consent_at) == (False, None)
+    assert_counters_match(standard.event)
+
+
+def test_register_signed_in_fan_order_is_attached(client, standard):
+    user = UserFactory()
+    client.force_login(user)
+
+    _post(client, standard.event, _form(standard))
+
+    assert Order.objects.get().user == user
+
+
+def test_register_marketing_consent_is_stored_with_its_time(client, standard):
+    before = timezone.now()
+
+    _post(client, standard.event, _form(standard, marketing_consent="on"))
+
+    order = Order.objects.get()
+    assert order.marketing_consent is True
+    assert before <= order.marketing_consent_at <= timezone.now()
+
+
+def test_register_several_tickets_with_holders(client, standard):
+    data = _form(
+        standard,
+        quantity=3,
+        holder_1_name="Sam Durand",
+        holder_1_email="sam@example.com",
+        holder_2_name="Lou Petit",
+        holder_2_email="",
+    )
+
+    _post(client, standard.event, data)
+
+    order = Order.objects.get()
+    assert list(order.tickets.order_by("pk").values_list("holder_name", "holder_email")) == [
+        ("Alex Martin", "alex@example.com"),
+        ("Sam Durand", "sam@example.com"),
+        ("Lou Petit", "alex@example.com"),
+    ]
+    assert_counters_match(standard.event)
+
+
+def test_register_more_tickets_than_holders_shown_asks_for_the_names_without_js(client, standard):
+    response = _post(client, standard.event, _form(standard, quantity=2))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Now give the name of each ticket holder, then confirm." in html
+    assert '<fieldset class="card fan-section fan-holder" data-holder="1">' in html
+    assert '<fieldset class="card fan-section fan-holder" data-holder="2" hidden disabled>' in html
+    assert 'value="Alex Martin"' in html
+    assert "This field is required" not in html
+    assert Order.objects.count() == 0
+
+
+def test_register_holder_block_shown_but_left_empty_is_an_error(client, standard):
+    response = _post(client, standard.event, _form(standard, quantity=2, holder_1_name=" ", holder_1_email=""))
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "You are not registered yet." in html
+    assert "This field is required." in html
+    assert Order.objects.count() == 0
+
+
+def test_register_paid_ticket_goes_to_stripe_checkout(client, event, fake_stripe):
+    paid = TicketTypeFactory(event=event, name="Supporter", price=Decimal("12.50"), quantity=10)
+
+    response = _post(client, event, _form(paid))
+
+    order = Order.objects.get()
+    assert order.status == Order.Status.PENDING_PAYMENT
+    assert response.status_code == 302
+    assert response["Location"] == order.stripe_checkout_url
+    assert response["Location"].startswith(fake_stripe.base_url + "/pay/cs_")
+    assert_counters_match(event)
+
+
+def test_register_paid_ticket_without_stripe_keys_says_payments_are_not_set_up(client, event, settings):
+    settings.STRIPE_SECRET_KEY = ""
+    paid = TicketTypeFactory(event=event, price=Decimal("12.50"), quantity=10)
+
+    response = _post(client, event, _form(paid))
+
+    assert response.status_code == 409
+    assert "Payments are not set up for this event yet." in response.content.decode()
+    assert Order.objects.count() == 0
+
+
+def test_register_saves_answers_with_the_order(client, standard):
+    diet = Question.objects.create(
+        event=standard.event, label="Diet", kind=Question.Kind.SINGLE_CHOICE, choices="None\nVegan", required=True
+    )
+    coc = Question.objects.create(
+        event=standard.event, label="I accept the code of conduct", kind=Question.Kind.REQUIRED_CHECKBOX, required=True
+    )
+    company = Question.objects.create(event=standard.event, label="Company", per_ticket=True)
+    data = _form(
+        standard,
+        quantity=2,
+        holder_1_name="Sam Durand",
+        **{
+            f"question_{diet.pk}": "Vegan",
+            f"question_{coc.pk}": "on",
+            f"question_{company.pk}_0": "Acme",
+            f"question_{company.pk}_1": "Globex",
+        },
+    )
+
+    _post(client, standard.event, data)
+
+    order = Order.objects.get()
+    tickets = list(order.tickets.order_by("pk"))
+    assert sorted(Answer.objects.filter(order=order).values_list("question__label", "ticket", "value")) == [
+        ("Company", tickets[0].pk, "Acme"),
+        ("Company", tickets[1].pk, "Globex"),
+        ("Diet", None, "Vegan"),
+        ("I accept the code of conduct", None, "yes"),
+    ]
+
+
+def test_register_page_renders_the_questions(client, standard):
+    Question.objects.create(event=standard.event, label="Diet", kind=Question.Kind.SINGLE_CHOICE, choices="A\nB")
+    Question.objects.create(
+        event=standard.event, label="Code of conduct", kind=Question.Kind.REQUIRED_CHECKBOX, required=True
+    )
+    Question.objects.create(event=standard.event, label="Company", per_ticket=True, help_text="Where you work")
+
+    html = client.get(_url(standard.event)).content.decode()
+
+    assert "A few questions" in html
+    assert "Diet" in html and '<option value="A">A</option>' in html
+    assert "Code of conduct" in html
+    assert html.count("Where you work") == 10  # the buyer's block and nine more for JS to show
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "message"),
+    [
+        (Question.Kind.REQUIRED_CHECKBOX, None, "This field is required."),
+        (Question.Kind.SHORT_TEXT, "", "This field is required."),
+        (Question.Kind.SINGLE_CHOICE, "Not a choice", "Select a valid choice."),
+    ],
+)
+def test_register_missing_or_bad_answer_is_refused(client, standard, kind, value, message):
+    question = Question.objects.create(event=standard.event, label="Q", kind=kind, choices="A\nB", required=True)
+    data = _form(standard)
+    if value is not None:
+        data[f"question_{question.pk}"] = value
+
+    response = _post(client, standard.event, data)
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert Order.objects.count() == 0
+    assert_counters_match(standard.event)
+
+
+@pytest.mark.parametrize(
+    ("quantity", "message"),
+    [
+        ("0", "Choose at least one ticket."),
+        ("11", "Select a valid choice. 11 is not one of the available choices."),
+        ("-1", "Select a valid choice."),
+        ("two", "Select a valid choice."),
+        ("", "This field is required."),
+    ],
+)
+def test_register_bad_quantities_are_refused(client, standard, quantity, message):
+    response = _post(client, standard.event, _form(standard, quantity=quantity))
+
+    assert response.status_code in (400, 409)
+    assert message in response.content.decode()
+    assert Order.objects.count() == 0
+
+
+def test_register_more_than_the_limit_across_types_is_refused(client, standard):
+    other = TicketTypeFactory(event=standard.event, name="Other", quantity=20)
+    data = _form(standard, quantity=6, **{f"quantity_{other.pk}": "6"})
+    data.update({f"holder_{i}_name": f"Holder {i}" for i in range(1, 12)})
+
+    response = _post(client, standard.event, data)
+
+    assert response.status_code == 409
+    assert "You can take at most 10 tickets at once." in response.content.decode()
+    assert Order.objects.count() == 0
+
+
+def test_register_more_than_left_is_refused(client, standard):
+    standard.event.capacity = 2
+    standard.event.save()
+    data = _form(standard, quantity=3, holder_1_name="B", holder_2_name="C")
+
+    response = _post(client, standard.event, data)
+
+    assert response.status_code == 400
+    assert "Select a valid choice. 3 is not one of the available choices." in response.content.decode()
+    assert Order.objects.count() == 0
+
+
+def test_register_malformed_email_is_refused(client, standard):
+    response = _post(client, standard.event, _form(standard, buyer_email="alex@"))
+
+    assert response.status_code == 400
+    assert "Enter a valid email address." in response.content.decode()
+    assert Order.objects.count() == 0
+
+
+def test_register_twice_with_the_same_email_is_refused(client, standard):
+    _post(client, standard.event, _form(standard))
+
+    response = _post(client, standard.event, _form(standard))
+
+    assert response.status_code == 409
+    assert "This e-mail address is already registered for this event." in response.content.decode()
+    assert Order.objects.count() == 1
+    assert_counters_match(standard.event)
+
+
+def test_register_ticket_type_of_another_event_is_ignored_and_refused(client, standard):
+    foreign = TicketTypeFactory(name="Elsewhere")
+    data = {**_form(standard, quantity=0), f"quantity_{foreign.pk}": "1"}
+
+    response = _post(client, standard.event, data)
+
+    assert response.status_code == 409
+    assert "Choose at least one ticket." in response.content.decode()
+    assert Order.objects.count() == 0
+    assert Ticket.objects.count() == 0
+
+
+def test_register_closed_event_shows_why_and_refuses_posts(client, standard):
+    standard.event.registration_closes_at = timezone.now() - dt.timedelta(hours=1)
+    standard.event.save()
+
+    page = client.get(_url(standard.event))
+    posted = _post(client, standard.event, _form(standard))
+
+    assert "Registration for this event is closed." in page.content.decode()
+    assert "Registration for this event is closed." in posted.content.decode()
+    assert "<form" not in page.content.decode().split("<main")[1]
+    assert Order.objects.count() == 0
+
+
+def test_register_cancelled_event_shows_why(client, standard):
+    standard.event.status = "cancelled"
+    standard.event.save()
+
+    response = _post(client, standard.event, _form(standard))
+
+    assert "This event has been cancelled." in response.content.decode()
+    assert Order.objects.count() == 0
+
+
+def test_register_sold_out_event_offers_the_waiting_list(client, standard):
+    standard.event.capacity = 1
+    standard.event.save()
+    OrderFactory(event=standard.event)
+    standard.event.seats_taken = 1
+    standard.event.save()
+
+    html = client.get(_url(standard.event)).content.decode()
+
+    assert "This event is sold out." in html
+    assert reverse("attendees:waitinglist_join", kwargs={"community": "lyon-rust", "event": "rust-pizza"}) in html
+
+
+def test_register_draft_or_unknown_event_is_404(client, standard):
+    standard.event.status = "draft"
+    standard.event.save()
+
+    assert client.get(_url(standard.event)).status_code == 404
+    assert client.get(reverse("attendees:register", kwargs={"community": "x", "event": "y"})).status_code == 404
+
+
+def test_register_put_is_not_allowed(client, standard):
+    assert client.put(_url(standard.event)).status_code == 405
+
+
+def test_event_page_links_to_registration_when_open(client, standard):
+    html = client.get(standard.event.get_absolute_url()).content.decode()
+
+    assert f'href="{_url(standard.event)}">Get tickets</a>' in html
+
+
+def test_event_page_offers_the_waiting_list_when_sold_out(client, standard):
+    standard.event.capacity = 1
+    standard.event.seats_taken = 1
+    standard.event.save()
+
+    html = client.get(standard.event.get_absolute_url()).content.decode()
+
+    assert ">Join the waiting list</a>" in html
+    assert _url(standard.event) not in html
