@@ -6,14 +6,23 @@ and a message asked for twice is recorded once, and enqueues the sending task wi
 attendees.emails builds the message when it is sent, from the rows as they are then.
 """
 
+import uuid
+
 from attendees.models import Order, OutgoingEmail, WaitingListEntry
 
 
 def record(
-    *, kind: str, order: Order | None = None, entry: WaitingListEntry | None = None, note: str = "", enqueue=True
+    *,
+    kind: str,
+    order: Order | None = None,
+    entry: WaitingListEntry | None = None,
+    note: str = "",
+    enqueue: bool = True,
+    key_suffix: str = "",
 ) -> OutgoingEmail:
     """The row for this message, created if it does not exist yet (and then sent after commit if `enqueue`)."""
     key = f"{kind}:order:{order.pk}" if order is not None else f"{kind}:entry:{entry.pk}"
+    key += key_suffix
     email, created = OutgoingEmail.objects.get_or_create(
         key=key, defaults={"kind": kind, "order": order, "entry": entry, "note": note}
     )
@@ -33,6 +42,11 @@ def order_confirmed(*, order: Order) -> None:
     remind_at = emails.reminder_time(order.event)
     if order.confirmed_at is not None and order.confirmed_at <= remind_at:
         tasks.schedule_on_commit(tasks.send_reminder, at=remind_at, order_id=order.pk)
+
+
+def tickets_resent(*, order: Order) -> None:
+    """The tickets again, when an organiser asks for it: each request is a new message (the QR codes do not change)."""
+    record(kind=OutgoingEmail.Kind.CONFIRMATION, order=order, key_suffix=f":resend:{uuid.uuid4().hex}")
 
 
 def order_pending_approval(*, order: Order) -> None:

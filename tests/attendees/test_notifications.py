@@ -13,9 +13,10 @@ from django_tasks import TaskResultStatus
 
 from attendees import emails, tasks
 from attendees.models import Order, OutgoingEmail, WaitingListEntry
-from attendees.services import cancel_order, join_waiting_list, place_order
+from attendees.services import cancel_order, join_waiting_list, notifications, place_order, refund_order
 from attendees.services.orders import release_expired_holds
 from attendees.services.payments import HOLD_GRACE
+from tests.attendees.factories import OrderFactory, TicketFactory
 from tests.factories import EventFactory, TicketTypeFactory
 
 pytestmark = pytest.mark.django_db
@@ -87,8 +88,6 @@ def test_send_task_run_twice_sends_one_email(free_type):
 
 
 def test_the_same_notice_twice_records_one_row(free_type, django_capture_on_commit_callbacks):
-    from attendees.services import notifications
-
     order = buy(free_type)
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         notifications.order_cancelled(order=order)
@@ -198,8 +197,6 @@ def test_paid_order_confirmed_by_the_webhook_sends_one_confirmation(
 
 
 def test_refund_tells_the_buyer_once(fake_stripe, webhook, django_capture_on_commit_callbacks):
-    from attendees.services import refund_order
-
     paid = TicketTypeFactory(event=EventFactory(title="Paid meetup", capacity=3), price=Decimal("8"))
     order = buy(paid)
     fake_stripe.pay(order.stripe_checkout_session_id)
@@ -211,3 +208,60 @@ def test_refund_tells_the_buyer_once(fake_stripe, webhook, django_capture_on_com
     assert Order.objects.get(pk=order.pk).status == Order.Status.REFUNDED
     assert [m.subject.split("] ")[1] for m in mail.outbox] == ["Refund for Paid meetup"]
     assert "We refunded your payment of €8.00 in full." in mail.outbox[0].body
+
+
+def pending(event, status, **kwargs):
+    order = OrderFactory(event=event, buyer_email="ada@example.com", status=status, **kwargs)
+    TicketFactory(order=order, ticket_type=TicketTypeFactory(event=event))
+    return order
+
+
+def test_free_order_approved_gets_its_tickets_once_whichever_seams_are_called(
+    free_type, django_capture_on_commit_callbacks
+):
+    order = pending(free_type.event, Order.Status.CONFIRMED, confirmed_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        notifications.order_approved(order=order)
+        notifications.order_confirmed(order=order)
+
+    assert [m.subject.split("] ")[1] for m in mail.outbox] == ["Your tickets for Spring meetup"]
+    assert [k for k, *_ in rows()] == [f"confirmation:order:{order.pk}"]
+
+
+def test_paid_order_approved_gets_the_payment_link(free_type, django_capture_on_commit_callbacks):
+    order = pending(
+        free_type.event, Order.Status.PENDING_PAYMENT, total=Decimal("9"), stripe_checkout_url="https://pay.example/cs"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.order_approved(order=order)
+
+    assert [m.subject.split("] ")[1] for m in mail.outbox] == [
+        "Your registration for Spring meetup is approved: pay to confirm it"
+    ]
+    assert "Pay now:\nhttps://pay.example/cs\n" in mail.outbox[0].body
+
+
+def test_pending_and_declined_registrations_are_told(free_type, django_capture_on_commit_callbacks):
+    order = pending(free_type.event, Order.Status.PENDING_APPROVAL)
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.order_pending_approval(order=order)
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.DECLINED)
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.order_declined(order=order, message="Members only, sorry.")
+
+    assert [m.subject.split("] ")[1] for m in mail.outbox] == [
+        "Your registration for Spring meetup is waiting for approval",
+        "Your registration for Spring meetup was not accepted",
+    ]
+    assert "Their message:\nMembers only, sorry.\n" in mail.outbox[1].body
+
+
+def test_tickets_resent_on_request_each_time(free_type, django_capture_on_commit_callbacks):
+    order = pending(free_type.event, Order.Status.CONFIRMED, confirmed_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.order_confirmed(order=order)
+        notifications.tickets_resent(order=order)
+        notifications.tickets_resent(order=order)
+
+    assert [m.subject.split("] ")[1] for m in mail.outbox] == ["Your tickets for Spring meetup"] * 3
+    assert [k.split(":resend:")[0] for k, *_ in rows()] == [f"confirmation:order:{order.pk}"] * 3
