@@ -83,7 +83,7 @@ bench: install
 	$(PY) -m bench.pages $(BENCH_ARGS)
 
 messages: install-dev
-	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=node_modules --ignore=staticfiles
+	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=tests --ignore=bench
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

@@ -38,7 +38,7 @@
       if (mine.format(start) === theirs.format(start) && mine.format(end) === theirs.format(end)) { return; }
       var withZone = formatter(zone, { timeZoneName: "short" });
       var text = withZone.formatRange ? withZone.formatRange(start, end) : withZone.format(start) + " – " + withZone.format(end);
-      element.textContent = element.getAttribute("data-label") + ": " + text;
+      element.textContent = element.getAttribute("data-label") + " " + text;
       element.hidden = false;
     });
   }

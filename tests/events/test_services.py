@@ -212,6 +212,8 @@ def test_invite_member_creates_an_invitation_and_mails_it_after_commit(
     link = f"https://rdv.example/manage/invitations/{invitation.token}/"
     assert link in message.body
     assert link in message.alternatives[0][0]
+    assert f"invites you to join {community.name} on Rendezvous as volunteer." in " ".join(message.body.split())
+    assert f"<strong>{community.name}</strong> as <strong>volunteer</strong>." in message.alternatives[0][0]
 
 
 def test_invite_member_replaces_the_pending_invitation_to_the_same_address(community, organiser):
