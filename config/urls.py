@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("language/", switch_language, name="switch_language"),
+    path("manage/", include("attendees.urls_manage")),
     path("manage/", include("events.urls_manage")),
     path("", include("attendees.urls")),
     path("", include("events.urls")),
