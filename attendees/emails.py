@@ -77,6 +77,10 @@ def claim_url(entry) -> str:
     return settings.SITE_URL + reverse("attendees:waitinglist_claim", kwargs={"token": entry.offer_token})
 
 
+def entry_url(entry) -> str:
+    return settings.SITE_URL + reverse("attendees:waitinglist_entry", kwargs={"token": entry.access_token})
+
+
 # Sending ----------------------------------------------------------------------------------------------------------
 
 
@@ -264,6 +268,7 @@ def _offer(email, entry, context, now):
     if entry.status != entry.Status.OFFERED or entry.offer_expires_at is None or entry.offer_expires_at <= now:
         return None
     context["claim_url"] = claim_url(entry)
+    context["entry_url"] = entry_url(entry)
     context["places"] = entry.offered_quantity
     return ngettext(
         "A place is free for you at %(event)s", "%(count)d places are free for you at %(event)s", entry.offered_quantity

@@ -325,6 +325,28 @@ def offered_entry(event, *, language="en", quantity=1, expires=START - dt.timede
     )  # fmt: skip
 
 
+def test_offer_in_both_languages_has_the_claim_link_and_deadline(event, french):
+    now = START - dt.timedelta(days=3)
+    en = build(OutgoingEmail.Kind.OFFER, entry=offered_entry(event), now=now)
+    fr_entry = offered_entry(event, language="fr", quantity=2, email="sami@example.com")
+    fr = build(OutgoingEmail.Kind.OFFER, entry=fr_entry, now=now)
+
+    assert en.subject == "[Paris Python] A place is free for you at Spring meetup"
+    assert en.to == ["sam@example.com"]
+    assert en.body.startswith("Hello Sam Durand,\n\nGood news: a place has opened up for Spring meetup")
+    assert "Claim before Tuesday, March 12, 2030, 7:30 PM; after that the offer goes to the next person in line.\n" \
+           in en.body  # fmt: skip
+    assert "Claim my place:\nhttp://localhost:8000/waiting-list/offer/offer-token-en-1/\n" in en.body
+    assert 'href="http://localhost:8000/waiting-list/offer/offer-token-en-1/"' in html_of(en)
+    entry = WaitingListEntry.objects.get(email="sam@example.com")
+    leave = f"http://localhost:8000/waiting-list/{entry.access_token}/"
+    assert f"so that the place goes to the next person at once:\n{leave}\n" in en.body
+    assert f'href="{leave}"' in html_of(en)
+    assert "You receive this e-mail because you joined the waiting list for Spring meetup" in en.body
+    assert fr.subject == "[Paris Python] 2 places vous attendent à Spring meetup"
+    assert "mardi 12 mars 2030, 19:30" in fr.body
+
+
 def test_offer_that_ran_out_or_was_claimed_is_not_built(event):
     expired = offered_entry(event)
     claimed = offered_entry(event, quantity=2, email="sami@example.com")

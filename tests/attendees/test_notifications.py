@@ -158,6 +158,23 @@ def test_message_no_longer_true_is_skipped_not_sent(free_type, django_capture_on
     assert [m.subject.split("] ")[1] for m in mail.outbox] == ["Your registration for Spring meetup is cancelled"]
 
 
+def test_cancellation_offers_the_place_and_both_emails_go_out(free_type, django_capture_on_commit_callbacks):
+    order = buy(free_type)
+    entry = join_waiting_list(event=free_type.event, name="Sam", email="sam@example.com", language="fr")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_order(order=order)
+
+    assert [(m.to, m.extra_headers["Content-Language"]) for m in mail.outbox] == [
+        (["ada@example.com"], "en"),
+        (["sam@example.com"], "fr"),
+    ]
+    assert [k for k, status, _ in rows() if status == OutgoingEmail.Status.SENT] == [
+        f"cancelled:order:{order.pk}",
+        f"offer:entry:{entry.pk}",
+    ]
+
+
 def test_offer_expiry_tells_the_fan(free_type, django_capture_on_commit_callbacks):
     order = buy(free_type)
     entry = join_waiting_list(event=free_type.event, name="Sam", email="sam@example.com")
