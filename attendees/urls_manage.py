@@ -16,4 +16,5 @@ urlpatterns = [
     path(_order + "decline/", views.order_decline, name="order_decline"),
     path(_order + "cancel/", views.order_cancel, name="order_cancel"),
     path(_order + "refund/", views.order_refund, name="order_refund"),
+    path(_order + "resend/", views.order_resend, name="order_resend"),
 ]

@@ -36,6 +36,8 @@ def actions_for(order: Order) -> frozenset[str]:
         actions.add("cancel")
     if order.status == Order.Status.CONFIRMED and order.is_paid and order.stripe_payment_intent_id:
         actions.add("refund")
+    if order.status == Order.Status.CONFIRMED:
+        actions.add("resend")
     return frozenset(actions)
 
 
@@ -196,6 +198,27 @@ def order_refund(request, community, event, order):
         },
         run=lambda o: approval.refund_registration(order=o, by=request.user),
         done=_("The registration of %(name)s is cancelled and refunded."),
+    )
+
+
+@login_required
+@require_http_methods(GET_POST)
+def order_resend(request, community, event, order):
+    return _order_action(
+        request,
+        community,
+        event,
+        order,
+        action="resend",
+        confirm=lambda o: {
+            "title": _("Send the tickets of %(name)s again?") % {"name": o.buyer_name},
+            "message": _("The same tickets (their QR codes do not change) go again to %(email)s.")
+            % {"email": o.buyer_email},
+            "action_label": _("Send the tickets again"),
+            "refused": _("Only a confirmed registration has tickets to send."),
+        },
+        run=lambda o: approval.resend_tickets(order=o, by=request.user),
+        done=_("The tickets of %(name)s are on their way again."),
     )
 
 

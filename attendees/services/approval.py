@@ -1,4 +1,4 @@
-"""What organisers do to registrations: approve or decline them, cancel or refund one, add a guest by hand.
+"""What organisers do to registrations: approve or decline them, cancel, refund, resend the tickets, add a guest.
 
 The caller has checked that `by` organises the order's community (attendees.access); `by` goes to the log.
 Organisers are not bound by the rules fans are (the cancellation cut-off, the sales window), only by capacity.
@@ -157,6 +157,17 @@ def refund_registration(*, order: Order, by) -> Order:
     """Cancel a paid, confirmed registration and refund it in full through Stripe, whatever the event's policy."""
     order = payments.refund_order(order=order)
     logger.info("Order %s refunded by user %s", order.reference, getattr(by, "pk", None))
+    return order
+
+
+def resend_tickets(*, order: Order, by) -> Order:
+    """Send a confirmed registration's tickets to the buyer again (the same QR codes): each request sends."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().select_related("event").filter(pk=order.pk).first()
+        if order is None or order.status != Order.Status.CONFIRMED:
+            raise RegistrationError("not_confirmed", _("Only a confirmed registration has tickets to send."))
+        notifications.tickets_resent(order=order)
+    logger.info("Order %s tickets resent by user %s", order.reference, getattr(by, "pk", None))
     return order
 
 

@@ -16,6 +16,7 @@ from attendees.services.approval import (
     decline_order,
     payment_window,
     refund_registration,
+    resend_tickets,
 )
 from attendees.services.payments import CHECKOUT_LIFETIME
 from events.models import Event
@@ -430,3 +431,39 @@ def test_add_registration_to_a_cancelled_event_is_refused(organiser_user, db):
 
     assert exc.value.code == "event_cancelled"
     assert Order.objects.count() == 0
+
+
+# Resending the tickets
+
+
+def test_resend_tickets_sends_them_again_each_time(free_type, organiser_user, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    order = register(free_type)
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_order(order=order, by=organiser_user)
+    sent = len(mail.outbox)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        resend_tickets(order=order, by=organiser_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        resend_tickets(order=order, by=organiser_user)
+
+    assert [m.to for m in mail.outbox[sent:]] == [["ada@example.com"], ["ada@example.com"]]
+    assert mail.outbox[-1].subject == mail.outbox[sent - 1].subject
+    assert emails_of(order) == ["pending_approval", "confirmation", "confirmation", "confirmation"]
+
+
+@pytest.mark.parametrize("status", [Order.Status.PENDING_APPROVAL, Order.Status.CANCELLED])
+def test_resend_tickets_of_an_unconfirmed_order_is_refused(free_type, organiser_user, status):
+    order = register(free_type)
+    Order.objects.filter(pk=order.pk).update(status=status)
+
+    with pytest.raises(RegistrationError) as exc:
+        resend_tickets(order=order, by=organiser_user)
+
+    assert (exc.value.code, exc.value.message) == (
+        "not_confirmed",
+        "Only a confirmed registration has tickets to send.",
+    )
+    assert emails_of(order) == ["pending_approval"]

@@ -370,7 +370,7 @@ def test_order_refund_of_a_free_order_is_refused(organiser_client, community):
 # Bad addresses and tampered requests
 
 
-@pytest.mark.parametrize("action", ["order_approve", "order_decline", "order_cancel", "order_refund"])
+@pytest.mark.parametrize("action", ["order_approve", "order_decline", "order_cancel", "order_refund", "order_resend"])
 def test_order_actions_on_another_events_order_are_not_found(organiser_client, community, event, ticket_type, action):
     other_event = EventFactory(community=community, capacity=5, approval_required=True)
     other = register(TicketTypeFactory(event=other_event, quantity=5), email="ada@example.com")
@@ -493,3 +493,35 @@ def test_membership_role_check_uses_the_current_role(client, community, event, t
     Membership.objects.filter(pk=membership.pk).update(role=Membership.Role.VOLUNTEER)
 
     assert client.get(url("registrations", event)).status_code == 403
+
+
+# Resending the tickets
+
+
+def test_order_resend_sends_the_tickets_again(organiser_client, community, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    event = EventFactory(community=community, capacity=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = register(TicketTypeFactory(event=event, quantity=5), email="ada@example.com")
+    listing = organiser_client.get(url("registrations", event))
+    page = organiser_client.get(url("order_resend", event, order))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = organiser_client.post(url("order_resend", event, order), follow=True)
+
+    assert "Resend the tickets (Ada Lovelace)" in text(listing)
+    assert "The same tickets (their QR codes do not change) go again to ada@example.com." in text(page)
+    assert messages_of(response) == ["The tickets of Ada Lovelace are on their way again."]
+    assert [m.to for m in mail.outbox] == [["ada@example.com"], ["ada@example.com"]]
+
+
+def test_order_resend_of_a_pending_order_is_refused(organiser_client, event, ticket_type):
+    order = register(ticket_type, email="ada@example.com")
+
+    asked = organiser_client.get(url("order_resend", event, order), follow=True)
+    posted = organiser_client.post(url("order_resend", event, order), follow=True)
+
+    assert messages_of(asked) == ["Only a confirmed registration has tickets to send."]
+    assert messages_of(posted) == ["Only a confirmed registration has tickets to send."]
+    assert OutgoingEmail.objects.filter(order=order, kind="confirmation").count() == 0
