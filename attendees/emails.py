@@ -25,7 +25,7 @@ from attendees import qr
 from attendees.models import Order, OutgoingEmail, Ticket
 from attendees.services.payments import order_page_url
 from events.calendar import event_ics
-from events.models import Event, Membership
+from events.models import Event
 from events.templatetags.rendezvous import long_date
 
 logger = logging.getLogger(__name__)
@@ -200,15 +200,6 @@ def _sender(event: Event) -> str:
     return formataddr((event.community.name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]))
 
 
-def _organisers(event: Event) -> list[str]:
-    return list(
-        Membership.objects.filter(community_id=event.community_id, role=Membership.Role.ORGANISER)
-        .exclude(user__email="")
-        .order_by("pk")
-        .values_list("user__email", flat=True)
-    )
-
-
 def _valid_tickets(order: Order) -> list[Ticket]:
     return list(order.tickets.filter(status=Ticket.Status.VALID).select_related("ticket_type").order_by("pk"))
 
@@ -339,7 +330,6 @@ def build_message(email: OutgoingEmail, *, now: dt.datetime | None = None) -> Re
         body=text,
         from_email=_sender(event),
         to=[recipient],
-        reply_to=_organisers(event),
         headers={"Content-Language": language},
     )
     message.attach_alternative(html, "text/html")
