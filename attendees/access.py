@@ -2,7 +2,7 @@
 
 from django.http import Http404
 
-from attendees.models import Order
+from attendees.models import Order, Question
 from events import access as events_access
 from events.models import Event
 
@@ -25,3 +25,15 @@ def order_for_organiser(*, user, community_slug: str, event_slug: str, order_id:
         raise Http404
     order.event = event
     return order
+
+
+def question_for_organiser(*, user, community_slug: str, event_slug: str, question_id: int) -> Question:
+    """One of the event's registration questions, for one of the community's organisers (404 / 403 otherwise)."""
+    event = event_for_organiser(user=user, community_slug=community_slug, event_slug=event_slug)
+    if not 0 < question_id <= MAX_ID:
+        raise Http404
+    question = Question.objects.filter(event=event, pk=question_id).first()
+    if question is None:
+        raise Http404
+    question.event = event
+    return question

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from attendees.models import Question
 from attendees.services.approval import DECLINE_MESSAGE_MAX_LENGTH
 from attendees.services.validation import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH
 
@@ -36,3 +37,51 @@ class AddRegistrationForm(forms.Form):
         self.fields["ticket_type"].choices = [(t.pk, t.name) for t in ticket_types]
         self.fields["name"].widget.attrs.update({"autocomplete": "off"})
         self.fields["email"].widget.attrs.update({"autocomplete": "off", "placeholder": "name@example.org"})
+
+
+class QuestionForm(forms.Form):
+    label = forms.CharField(
+        label=_("Question"),
+        max_length=Question._meta.get_field("label").max_length,
+        help_text=_("For example: “Any dietary needs?” or “I have read the code of conduct”."),
+    )
+    help_text = forms.CharField(
+        label=_("Help text"),
+        required=False,
+        max_length=Question._meta.get_field("help_text").max_length,
+        help_text=_("Shown under the question, in smaller print."),
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of answer"),
+        choices=Question.Kind.choices,
+        initial=Question.Kind.SHORT_TEXT,
+        error_messages={"invalid_choice": _("Choose a kind of answer from the list.")},
+    )
+    choices = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("For the kinds with a list: one choice per line, at least two."),
+    )
+    required = forms.BooleanField(
+        label=_("An answer is required"),
+        required=False,
+        help_text=_("A checkbox that must be ticked is always required."),
+    )
+    per_ticket = forms.BooleanField(
+        label=_("Ask each ticket holder"),
+        required=False,
+        help_text=_("Otherwise it is asked once per registration, of the person registering."),
+    )
+    show_at_door = forms.BooleanField(
+        label=_("Show the answer at the door"),
+        required=False,
+        help_text=_("Volunteers see it when they check the ticket in (an allergy, an accessibility need)."),
+    )
+
+    FIELDS = ("label", "help_text", "kind", "choices", "required", "per_ticket", "show_at_door")
+
+    def __init__(self, *args, question: Question | None = None, **kwargs):
+        if question is not None and "initial" not in kwargs:
+            kwargs["initial"] = {name: getattr(question, name) for name in self.FIELDS}
+        super().__init__(*args, **kwargs)

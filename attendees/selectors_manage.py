@@ -111,3 +111,8 @@ def waiting_list(*, event: Event) -> list[WaitingListEntry]:
 
 def ticket_types(*, event: Event) -> list[TicketType]:
     return list(TicketType.objects.filter(event=event).order_by("position", "pk"))
+
+
+def questions(*, event: Event) -> list[Question]:
+    """The event's questions in the order fans see them, each with `answer_count`."""
+    return list(Question.objects.filter(event=event).annotate(answer_count=Count("answers")).order_by("position", "pk"))

@@ -8,6 +8,8 @@ app_name = "attendees_manage"
 
 _registrations = "<slug:community>/events/<slug:event>/registrations/"
 _order = _registrations + "<int:order>/"
+_questions = "<slug:community>/events/<slug:event>/questions/"
+_question = _questions + "<int:question>/"
 
 urlpatterns = [
     path(_registrations, views.registrations, name="registrations"),
@@ -17,4 +19,9 @@ urlpatterns = [
     path(_order + "cancel/", views.order_cancel, name="order_cancel"),
     path(_order + "refund/", views.order_refund, name="order_refund"),
     path(_order + "resend/", views.order_resend, name="order_resend"),
+    path(_questions, views.questions, name="questions"),
+    path(_questions + "new/", views.question_create, name="question_create"),
+    path(_question + "edit/", views.question_edit, name="question_edit"),
+    path(_question + "delete/", views.question_delete, name="question_delete"),
+    path(_question + "move/", views.question_move, name="question_move"),
 ]

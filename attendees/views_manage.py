@@ -10,12 +10,13 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 from attendees import access, selectors_manage
-from attendees.forms_manage import AddRegistrationForm, DeclineForm
+from attendees.forms_manage import AddRegistrationForm, DeclineForm, QuestionForm
 from attendees.models import Order
-from attendees.services import approval
+from attendees.services import approval, questions_manage
 from attendees.services.errors import RegistrationError
 
 GET_POST = ["GET", "POST"]
@@ -258,3 +259,131 @@ def registration_add(request, community, event):
             "cancel_url": _registrations_url(event),
         },
     )
+
+
+# Questions
+
+
+def _questions_url(event) -> str:
+    return reverse("attendees_manage:questions", kwargs={"community": event.community.slug, "event": event.slug})
+
+
+def _question_form_error(form, error: RegistrationError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+@login_required
+def questions(request, community, event):
+    event = access.event_for_organiser(user=request.user, community_slug=community, event_slug=event)
+    return render(
+        request,
+        "attendees/manage/questions.html",
+        {
+            "community": event.community,
+            "event": event,
+            "tab": "events",
+            "questions": selectors_manage.questions(event=event),
+        },
+    )
+
+
+@login_required
+@require_http_methods(GET_POST)
+def question_create(request, community, event):
+    event = access.event_for_organiser(user=request.user, community_slug=community, event_slug=event)
+    form = QuestionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            question = questions_manage.create_question(event=event, **form.cleaned_data)
+        except RegistrationError as error:
+            _question_form_error(form, error)
+        else:
+            messages.success(request, _("Question “%(label)s” added.") % {"label": question.label})
+            return redirect(_questions_url(event))
+    return render(
+        request,
+        "attendees/manage/question_form.html",
+        {"community": event.community, "event": event, "tab": "events", "form": form},
+    )
+
+
+@login_required
+@require_http_methods(GET_POST)
+def question_edit(request, community, event, question):
+    question = access.question_for_organiser(
+        user=request.user, community_slug=community, event_slug=event, question_id=question
+    )
+    event = question.event
+    form = QuestionForm(request.POST if request.method == "POST" else None, question=question)
+    if request.method == "POST" and form.is_valid():
+        try:
+            questions_manage.update_question(question=question, **form.cleaned_data)
+        except RegistrationError as error:
+            _question_form_error(form, error)
+        else:
+            messages.success(request, _("Question “%(label)s” saved.") % {"label": question.label})
+            return redirect(_questions_url(event))
+    return render(
+        request,
+        "attendees/manage/question_form.html",
+        {
+            "community": event.community,
+            "event": event,
+            "tab": "events",
+            "form": form,
+            "question": question,
+            "answer_count": question.answers.count(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(GET_POST)
+def question_delete(request, community, event, question):
+    question = access.question_for_organiser(
+        user=request.user, community_slug=community, event_slug=event, question_id=question
+    )
+    event = question.event
+    if request.method == "GET":
+        answers = question.answers.count()
+        return render(
+            request,
+            "manage/confirm.html",
+            {
+                "community": event.community,
+                "event": event,
+                "tab": "events",
+                "title": _("Delete the question “%(label)s”?") % {"label": question.label},
+                "message": ngettext(
+                    "The %(count)d answer already given to it is deleted too.",
+                    "The %(count)d answers already given to it are deleted too.",
+                    answers,
+                )
+                % {"count": answers}
+                if answers
+                else _("Nobody has answered it yet."),
+                "action_label": _("Delete the question"),
+                "cancel_url": _questions_url(event),
+                "danger": True,
+            },
+        )
+    try:
+        questions_manage.delete_question(question=question)
+    except RegistrationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Question “%(label)s” deleted.") % {"label": question.label})
+    return redirect(_questions_url(event))
+
+
+@login_required
+@require_POST
+def question_move(request, community, event, question):
+    question = access.question_for_organiser(
+        user=request.user, community_slug=community, event_slug=event, question_id=question
+    )
+    try:
+        questions_manage.move_question(question=question, direction=request.POST.get("direction", ""))
+    except RegistrationError as error:
+        messages.error(request, error.message)
+    return redirect(_questions_url(question.event))

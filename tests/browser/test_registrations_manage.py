@@ -88,6 +88,13 @@ def test_organiser_approves_a_pending_registration(screens):
     screen.assert_accessible("approved")
     assert Order.objects.get(pk=ada.pk).status == Order.Status.CONFIRMED
 
+    # The questions editor, one click away.
+    page.get_by_role("link", name="Questions", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Questions")
+    expect(page.get_by_role("cell", name="Dietary needs Optional", exact=True)).to_be_visible()
+    screen.shot("questions")
+    screen.assert_accessible("questions")
+
 
 def test_registrations_pages_on_a_phone(screens):
     """The same pages on a phone: readable without sideways scrolling, and accessible."""
@@ -113,6 +120,18 @@ def test_registrations_pages_on_a_phone(screens):
     _assert_no_horizontal_scroll(page)
     screen.shot("add")
     screen.assert_accessible("add")
+
+    page.goto(f"/manage/lyon-rust/events/{event.slug}/questions/new/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add a question")
+    _assert_no_horizontal_scroll(page)
+    screen.shot("question-form")
+    screen.assert_accessible("question-form")
+
+    page.goto(f"/manage/lyon-rust/events/{event.slug}/questions/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Questions")
+    _assert_no_horizontal_scroll(page)
+    screen.shot("questions")
+    screen.assert_accessible("questions")
 
     page.goto(f"/manage/lyon-rust/events/{event.slug}/edit/")
     expect(page.get_by_role("heading", name="Registration rules")).to_be_visible()
