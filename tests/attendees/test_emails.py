@@ -168,8 +168,8 @@ def test_confirmation_in_french(event, french):
     assert message.subject == "[Paris Python] Vos billets pour Spring meetup"
     assert message.extra_headers == {"Content-Language": "fr"}
     assert message.body.startswith("Bonjour Ada Lovelace,\n\n")
-    assert f"Quand: {WHEN_FR} (Europe/Paris (UTC+01:00))\n" in message.body
-    assert "Où: La Cantine, 12 rue de la Paix, Paris, France\n" in message.body
+    assert f"Quand\u00a0: {WHEN_FR} (Europe/Paris (UTC+01:00))\n" in message.body
+    assert "Où\u00a0: La Cantine, 12 rue de la Paix, Paris, France\n" in message.body
     html = html_of(message)
     assert html.startswith('<!DOCTYPE html><html lang="fr">')
     assert WHEN_FR in html
