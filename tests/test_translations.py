@@ -279,3 +279,36 @@ def test_organiser_form_errors_are_french(organiser_client, meetup):
     html = response.content.decode()
     assert (response.status_code, "Corrigez les champs signalés ci-dessous." in html) == (200, True)
     assert "Please correct the fields marked below." not in html
+
+
+def test_registration_page_speaks_french(client, meetup):
+    url = reverse("attendees:register", kwargs={"community": meetup.community.slug, "event": meetup.slug})
+
+    html = _page(client, url, "fr")
+
+    french = ["Vos coordonnées", "Pas besoin de compte", "Entrée libre"]
+    english = ["Your details", "No account needed", "Register"]
+    assert [text for text in french if text not in html] == []
+    assert [text for text in english if text in html] == []
+
+
+def test_organiser_registrations_page_speaks_french(organiser_client, meetup):
+    url = reverse("attendees_manage:registrations", kwargs={"community": meetup.community.slug, "event": meetup.slug})
+
+    html = _page(organiser_client, url, "fr")
+
+    french = [">Inscriptions</h1>", ">Questions</a>"]
+    english = ["Registrations", "Registered on", "Waiting list"]
+    assert [text for text in french if text not in html] == []
+    assert [text for text in english if text in html] == []
+
+
+def test_organiser_question_form_speaks_french(organiser_client, meetup):
+    url = reverse("attendees_manage:question_create", kwargs={"community": meetup.community.slug, "event": meetup.slug})
+
+    html = _page(organiser_client, url, "fr")
+
+    french = ["Ajouter une question", "Type de réponse", "Qui répond", "Afficher la réponse à l’entrée"]
+    english = ["Add a question", "Kind of answer", "Who answers", "Show the answer at the door"]
+    assert [text for text in french if text not in html] == []
+    assert [text for text in english if text in html] == []
