@@ -19,6 +19,7 @@ from attendees.forms import RegistrationForm, WaitingListForm, max_per_order
 from attendees.models import Order, WaitingListEntry
 from attendees.qr import qr_svg
 from attendees.services import RegistrationError, cancel_order, join_waiting_list, leave_waiting_list, place_order
+from attendees.services.orders import cancellation_deadline
 from attendees.services.payments import InvalidWebhook, StripeUnavailable, handle_stripe_webhook
 from attendees.services.questions import questions_for
 from events import calendar
@@ -27,8 +28,10 @@ from events.models import Event
 
 logger = logging.getLogger(__name__)
 
-# The order page polls its status this often while a payment or an approval is pending.
+# The order page polls its status this often while a payment is pending (the fan is paying right now), and
+# less often while the organisers decide or an approved fan has yet to pay (hours, maybe days).
 POLL_SECONDS = 2
+SLOW_POLL_SECONDS = 30
 
 
 def _public_event(community: str, event: str) -> Event:
@@ -174,30 +177,51 @@ def _order_or_404(token: str) -> Order:
     return order
 
 
-def _order_context(order: Order) -> dict:
+def _order_context(order: Order, *, checkout: str = "") -> dict:
     event = order.event
+    now = timezone.now()
     tickets = list(order.tickets.all())
     if order.status == Order.Status.CONFIRMED:
         for number, ticket in enumerate(tickets, start=1):
             label = _("QR code of ticket %(number)d of %(total)d") % {"number": number, "total": len(tickets)}
             ticket.qr = qr_svg(ticket.secret, label=label)
+    confirmed = order.status == Order.Status.CONFIRMED
+    # Fans cancel a confirmed registration until the cut-off (cancel_order refuses later); an unpaid or
+    # unapproved one at any time before the event.
+    deadline = cancellation_deadline(event)
+    cancel_open = order.holds_seats and not event.is_past and not event.is_cancelled
+    if confirmed and now >= deadline:
+        cancel_open = False
+    # Approval-required events never hold an order for payment except after approval.
+    approved_to_pay = order.status == Order.Status.PENDING_PAYMENT and event.approval_required
+    polling = order.status in (Order.Status.PENDING_PAYMENT, Order.Status.PENDING_APPROVAL)
+    paying_now = order.status == Order.Status.PENDING_PAYMENT and (checkout or not approved_to_pay)
     return {
         "order": order,
         "event": event,
         "community": event.community,
         "tickets": tickets,
-        "polling": order.status in (Order.Status.PENDING_PAYMENT, Order.Status.PENDING_APPROVAL),
-        "poll_seconds": POLL_SECONDS,
-        "can_cancel": order.holds_seats and not event.is_past,
+        "checkout": checkout,
+        "polling": polling,
+        "poll_seconds": POLL_SECONDS if paying_now else SLOW_POLL_SECONDS,
+        "can_cancel": cancel_open,
+        "cancel_until": deadline if confirmed and cancel_open else None,
+        "cancel_closed_at": deadline if confirmed and not cancel_open and not event.is_past else None,
+        "approved_to_pay": approved_to_pay,
         "google_calendar_url": calendar.google_calendar_url(event=event),
     }
+
+
+def _checkout_param(request: HttpRequest) -> str:
+    # Only the two values Stripe's return addresses carry: anything else is ignored.
+    value = request.GET.get("checkout", "")
+    return value if value in ("success", "cancelled") else ""
 
 
 @require_safe
 def order(request: HttpRequest, token: str) -> HttpResponse:
     found = _order_or_404(token)
-    context = _order_context(found)
-    context["checkout"] = request.GET.get("checkout", "")
+    context = _order_context(found, checkout=_checkout_param(request))
     response = render(request, "attendees/order.html", context)
     # The link is the key to the tickets: keep it out of shared caches and of other sites' Referer headers.
     response["Cache-Control"] = "private, no-store"
@@ -209,8 +233,7 @@ def order(request: HttpRequest, token: str) -> HttpResponse:
 def order_status(request: HttpRequest, token: str) -> HttpResponse:
     """The status block the order page polls; once the order is settled, the whole page reloads (tickets)."""
     found = _order_or_404(token)
-    context = _order_context(found)
-    context["checkout"] = request.GET.get("checkout", "")
+    context = _order_context(found, checkout=_checkout_param(request))
     response = render(request, "attendees/_order_status.html", context)
     if not context["polling"]:
         response["HX-Refresh"] = "true"

@@ -268,3 +268,160 @@ def test_email_confirmation_attaches_orders(standard):
 
     order.refresh_from_db()
     assert order.user == user
+
+
+# Cancellation deadline, approval and approved-to-pay states
+
+
+def _set_start(event, start, *, cutoff=24, **fields):
+    event.start, event.end, event.cancellation_cutoff_hours = start, start + dt.timedelta(hours=2), cutoff
+    for name, value in fields.items():
+        setattr(event, name, value)
+    event.save()
+
+
+def test_order_page_says_until_when_the_fan_can_cancel_in_the_event_time_zone(client, standard):
+    _set_start(standard.event, dt.datetime(2031, 5, 6, 23, 30, tzinfo=dt.UTC))  # 19:30 in New York
+    order = _place(standard)
+
+    html = client.get(_order_url(order)).content.decode()
+
+    assert "You can cancel until Monday, May 5, 2031, 7:30 PM." in html
+    assert "refunded" not in html  # a free order has nothing to refund
+    assert reverse("attendees:order_cancel", kwargs={"token": order.access_token}) in html
+    assert "Cancellation closed" not in html
+
+
+def test_order_page_after_the_deadline_hides_the_cancel_button(client, standard):
+    _set_start(standard.event, timezone.now() + dt.timedelta(hours=2), cutoff=24)
+    order = _place(standard)
+    deadline = standard.event.start - dt.timedelta(hours=24)
+    from events.templatetags.rendezvous import long_date
+
+    html = client.get(_order_url(order)).content.decode()
+
+    cancel_url = reverse("attendees:order_cancel", kwargs={"token": order.access_token})
+    assert cancel_url not in html
+    assert "You can cancel until" not in html
+    assert (
+        f"Cancellation closed on {long_date(deadline, 'America/New_York')}. If you cannot come, please let the "
+        "organisers know." in html
+    )
+    page = client.get(cancel_url).content.decode()
+    assert "Yes, cancel my registration" not in page
+    assert "Cancellation closed on" in page
+    # The server refuses all the same when the form is posted anyway (a page left open, a crafted request).
+    client.post(cancel_url)
+    assert Order.objects.get().status == Order.Status.CONFIRMED
+
+
+def test_order_page_pending_payment_can_be_cancelled_after_the_deadline(client, standard, fake_stripe):
+    _set_start(standard.event, timezone.now() + dt.timedelta(hours=2), cutoff=24)
+    paid = TicketTypeFactory(event=standard.event, price=Decimal("10.00"), quantity=5)
+    order = place_order(
+        event=standard.event,
+        quantities={paid.pk: 1},
+        holders=[("Alex", "alex@example.com")],
+        buyer_name="Alex",
+        buyer_email="alex@example.com",
+    )
+
+    html = client.get(_order_url(order)).content.decode()
+
+    assert reverse("attendees:order_cancel", kwargs={"token": order.access_token}) in html
+    assert "You can cancel until" not in html and "Cancellation closed" not in html
+
+
+@pytest.mark.parametrize(
+    ("policy", "text"),
+    [
+        ("full_until_cutoff", "Your payment is then refunded in full."),
+        ("none", "This event does not refund cancelled tickets."),
+    ],
+)
+def test_order_page_paid_order_says_what_cancelling_refunds(client, standard, policy, text):
+    _set_start(standard.event, dt.datetime(2031, 5, 6, 23, 30, tzinfo=dt.UTC), refund_policy=policy)
+    order = OrderFactory(event=standard.event, status=Order.Status.CONFIRMED, total=Decimal("10"))
+    TicketFactory(order=order, ticket_type=standard, price=Decimal("10"))
+
+    html = client.get(_order_url(order)).content.decode()
+
+    assert f"You can cancel until Monday, May 5, 2031, 7:30 PM. {text}" in html
+
+
+def test_order_page_pending_approval_says_the_organisers_review_it(client, standard):
+    standard.event.approval_required = True
+    standard.event.save()
+    order = _place(standard)
+
+    html = client.get(_order_url(order)).content.decode()
+
+    assert order.status == Order.Status.PENDING_APPROVAL
+    assert "Waiting for the organisers" in html
+    assert (
+        "The organisers review each registration for this event; you will get an e-mail at alex@example.com as "
+        "soon as they decide." in html
+    )
+    assert "Nothing is charged yet" not in html  # free
+    # The organisers take hours, not seconds: the page looks again every half minute.
+    assert 'hx-trigger="every 30s"' in html
+    assert reverse("attendees:order_cancel", kwargs={"token": order.access_token}) in html
+    assert '<svg version="1.1"' not in html
+
+
+def test_order_page_pending_approval_of_a_paid_order_says_nothing_is_charged_yet(client, standard):
+    standard.event.approval_required = True
+    standard.event.save()
+    order = OrderFactory(event=standard.event, status=Order.Status.PENDING_APPROVAL, total=Decimal("12"))
+    TicketFactory(order=order, ticket_type=standard, price=Decimal("12"))
+
+    html = client.get(_order_url(order)).content.decode()
+
+    assert "Nothing is charged yet: if they accept your registration, the e-mail brings a link to pay." in html
+    assert "Go to the payment page" not in html
+
+
+def test_order_page_approved_order_links_to_checkout_with_its_deadline(client, standard, fake_stripe):
+    from attendees.services.approval import approve_order
+    from events.templatetags.rendezvous import long_date
+
+    standard.event.approval_required = True
+    standard.event.save()
+    paid = TicketTypeFactory(event=standard.event, name="Supporter", price=Decimal("12.00"), quantity=5)
+    order = place_order(
+        event=standard.event,
+        quantities={paid.pk: 1},
+        holders=[("Alex", "alex@example.com")],
+        buyer_name="Alex",
+        buyer_email="alex@example.com",
+    )
+    order = approve_order(order=order, by=UserFactory())
+
+    html = client.get(_order_url(order)).content.decode()
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING_PAYMENT and order.stripe_checkout_url
+    assert "Approved: pay to confirm your places" in html
+    assert (
+        f"The organisers approved your registration. Pay before "
+        f"{long_date(order.hold_expires_at, 'America/New_York')} to confirm it: after that, your places go to other "
+        "people." in html
+    )
+    assert f'<a class="button" href="{order.stripe_checkout_url}">Pay €12.00</a>' in html
+    assert 'hx-trigger="every 30s"' in html
+    assert "Waiting for your payment" not in html
+    # Back from Stripe having paid: the page says so and looks often until the webhook confirms.
+    html = client.get(_order_url(order) + "?checkout=success").content.decode()
+    assert "Stripe is confirming your payment" in html
+    assert 'hx-trigger="every 2s"' in html
+    assert "Pay €12.00" not in html
+
+
+def test_order_page_unknown_checkout_value_is_ignored(client, standard, fake_stripe):
+    order = OrderFactory(event=standard.event, status=Order.Status.PENDING_PAYMENT, total=Decimal("10"))
+
+    html = client.get(_order_url(order) + '?checkout="><script>').content.decode()
+
+    status_url = reverse("attendees:order_status", kwargs={"token": order.access_token})
+    assert f'hx-get="{status_url}" hx-trigger="every 2s"' in html
+    assert '"><script>' not in html
