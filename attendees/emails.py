@@ -305,6 +305,7 @@ def build_message(email: OutgoingEmail, *, now: dt.datetime | None = None) -> Re
         "community": event.community,
         "name": name,
         "event_url": settings.SITE_URL + event.get_absolute_url(),
+        "community_url": settings.SITE_URL + event.community.get_absolute_url(),
         "site_name": settings.SITE_NAME,
         "site_url": settings.SITE_URL,
     }

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import icalendar
 import pytest
+from django.conf import settings
 from django.core import mail
 
 from attendees import emails
@@ -72,6 +73,8 @@ def test_confirmation_in_english_has_subject_sender_and_the_event_in_its_time_zo
     assert body.startswith("Hello Ada Lovelace,\n\nHere are your 2 tickets for Spring meetup.")
     assert f"When: {WHEN_EN} (Europe/Paris (UTC+01:00))\n" in body
     assert "Where: La Cantine, 12 rue de la Paix, Paris, France\n" in body
+    community_url = settings.SITE_URL + event.community.get_absolute_url()
+    assert f"to reach the organisers, see the community’s page: {community_url}" in " ".join(body.split())
     assert "- Ada Lovelace (Standard)\n- Grace Hopper (Standard)\n" in body
     assert f"Your tickets page, with the QR codes:\n{order_page_url(order)}\n" in body
     assert f"Order reference: {order.reference}\n" in body
