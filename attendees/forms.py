@@ -9,12 +9,12 @@ from django.utils.translation import gettext_lazy
 
 from attendees.models import Question
 from attendees.services.questions import field_name
-from attendees.services.validation import EMAIL_MAX_LENGTH, MAX_TICKETS_PER_ORDER, NAME_MAX_LENGTH
+from attendees.services.validation import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH
 
 
 def max_per_order(event) -> int:
-    # The organiser's limit when the event has one (an event setting), the service's default otherwise.
-    return getattr(event, "max_tickets_per_order", None) or MAX_TICKETS_PER_ORDER
+    """The most tickets one registration (or one waiting-list entry) may ask for: the organiser's setting."""
+    return event.max_tickets_per_order
 
 
 class RegistrationForm(forms.Form):
@@ -174,6 +174,6 @@ class WaitingListForm(forms.Form):
     )
     quantity = forms.TypedChoiceField(label=gettext_lazy("Places wanted"), coerce=int, initial=1)
 
-    def __init__(self, *args, limit: int = MAX_TICKETS_PER_ORDER, **kwargs):
+    def __init__(self, *args, limit: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["quantity"].choices = [(n, str(n)) for n in range(1, limit + 1)]

@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 # less often while the organisers decide or an approved fan has yet to pay (hours, maybe days).
 POLL_SECONDS = 2
 SLOW_POLL_SECONDS = 30
+ON_SALE = ("on_sale", "few_left")
 
 
 def _public_event(community: str, event: str) -> Event:
@@ -64,14 +65,24 @@ def waitinglist_claim(request: HttpRequest, token: str) -> HttpResponse:
     return _registration(request, entry.event, offer=entry)
 
 
+def _registration_state(event: Event, now) -> tuple:
+    """Where registration stands and the ticket types with their availability. An event whose every ticket type
+    is sold out is full even when the event itself has room (or no limit of its own)."""
+    state = event_selectors.registration_state(event=event, now=now)
+    ticket_types = event_selectors.ticket_types_for_page(event=event, now=now)
+    on_sale = any(t.availability in ON_SALE for t in ticket_types)
+    if state.code == "open" and not on_sale and any(t.availability == "sold_out" for t in ticket_types):
+        state = event_selectors.RegistrationState("sold_out")
+    return state, ticket_types
+
+
 def _offer_problem(request: HttpRequest, entry, message: str) -> HttpResponse:
     return render(request, "attendees/offer_invalid.html", {"entry": entry, "message": message}, status=404)
 
 
 def _registration(request: HttpRequest, event: Event, *, offer: WaitingListEntry | None = None) -> HttpResponse:
     now = timezone.now()
-    state = event_selectors.registration_state(event=event, now=now)
-    ticket_types = event_selectors.ticket_types_for_page(event=event, now=now)
+    state, ticket_types = _registration_state(event, now)
     if offer is not None:
         # The offer's places are held for this fan: they count in the event's seats, not against this claim.
         for ticket_type in ticket_types:
@@ -80,6 +91,8 @@ def _registration(request: HttpRequest, event: Event, *, offer: WaitingListEntry
     limit = max_per_order(event) if offer is None else offer.offered_quantity
     if offer is None and event.places_left is not None:
         limit = min(limit, event.places_left)
+    if ticket_types and not any(t.availability in ON_SALE for t in ticket_types):
+        limit = 0
     context = {"event": event, "community": event.community, "state": state, "offer": offer}
     open_for_this_fan = state.code == "open" or (offer is not None and state.code == "sold_out")
     if not open_for_this_fan or limit <= 0:
@@ -271,10 +284,15 @@ def my_tickets(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def waitinglist_join(request: HttpRequest, community: str, event: str) -> HttpResponse:
     found = _public_event(community, event)
-    state = event_selectors.registration_state(event=found)
+    state, _types = _registration_state(found, timezone.now())
     context = {"event": found, "community": found.community, "state": state}
     if state.code not in ("open", "sold_out"):
         return render(request, "attendees/register_closed.html", context)
+    if not found.waiting_list_enabled:
+        # Never offered for this event: say how registration stands instead, and change nothing on a post.
+        context["no_waiting_list"] = True
+        status = 409 if request.method == "POST" else 200
+        return render(request, "attendees/register_closed.html", context, status=status)
     limit = max_per_order(found)
     if request.method != "POST":
         user = request.user

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from attendees.services.errors import RegistrationError
 from events.models import Event
 
-MAX_TICKETS_PER_ORDER = 10
 NAME_MAX_LENGTH = 200
 EMAIL_MAX_LENGTH = 254
 

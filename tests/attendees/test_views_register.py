@@ -379,3 +379,101 @@ def test_event_page_offers_the_waiting_list_when_sold_out(client, standard):
 
     assert ">Join the waiting list</a>" in html
     assert _url(standard.event) not in html
+
+
+# Quantity choices and the waiting list as the event's settings say
+
+
+def _options(html: str, name: str) -> list[str]:
+    import re
+
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    assert select is not None, f"no select {name}"
+    return re.findall(r'<option value="(\d+)"', select.group(1))
+
+
+def _take(ticket_type, count, email="taken@example.com"):
+    from attendees.services import place_order
+
+    return place_order(
+        event=ticket_type.event,
+        quantities={ticket_type.pk: count},
+        holders=[(f"Taken {i}", email) for i in range(count)],
+        buyer_name="Taken",
+        buyer_email=email,
+    )
+
+
+@pytest.mark.parametrize("most", [1, 3, 25])
+def test_register_page_quantity_choices_follow_the_events_ticket_limit(client, db, most):
+    event = EventFactory(capacity=40, max_tickets_per_order=most)
+    ticket_type = TicketTypeFactory(event=event, quantity=40)
+
+    html = client.get(_url(event)).content.decode()
+
+    assert _options(html, f"quantity_{ticket_type.pk}") == [str(n) for n in range(most + 1)]
+    assert html.count('class="card fan-section fan-holder"') == most - 1  # one block per extra ticket
+
+
+def test_register_page_quantity_choices_stop_at_the_places_left(client, standard):
+    standard.event.capacity, standard.event.max_tickets_per_order = 5, 10
+    standard.event.save()
+    _take(standard, 3)
+
+    html = client.get(_url(standard.event)).content.decode()
+
+    assert _options(html, f"quantity_{standard.pk}") == ["0", "1", "2"]
+
+
+def test_register_page_quantity_choices_stop_at_the_ticket_types_quantity_left(client, standard):
+    small = TicketTypeFactory(event=standard.event, name="Front row", quantity=4)
+    _take(small, 2)
+
+    html = client.get(_url(standard.event)).content.decode()
+
+    assert _options(html, f"quantity_{small.pk}") == ["0", "1", "2"]
+    assert _options(html, f"quantity_{standard.pk}") == [str(n) for n in range(11)]
+
+
+def test_register_sold_out_without_waiting_list_just_says_sold_out(client, standard):
+    standard.event.capacity, standard.event.waiting_list_enabled = 1, False
+    standard.event.save()
+    _take(standard, 1)
+
+    html = client.get(_url(standard.event)).content.decode()
+
+    assert "This event is sold out." in html
+    assert "waiting" not in html.lower()
+    assert 'name="buyer_email"' not in html
+
+
+def test_event_page_sold_out_without_waiting_list_offers_nothing(client, standard):
+    standard.event.capacity, standard.event.waiting_list_enabled = 1, False
+    standard.event.save()
+    _take(standard, 1)
+
+    html = client.get(standard.event.get_absolute_url()).content.decode()
+
+    assert "<strong>Sold out.</strong> Every place has been taken." in html
+    assert "Join the waiting list" not in html
+    assert reverse("attendees:waitinglist_join", kwargs={"community": "lyon-rust", "event": "rust-pizza"}) not in html
+    assert _url(standard.event) not in html
+
+
+@pytest.mark.parametrize("waiting_list", [True, False])
+def test_register_every_ticket_type_sold_out_is_sold_out_even_without_event_capacity(client, standard, waiting_list):
+    standard.event.capacity, standard.event.waiting_list_enabled = None, waiting_list
+    standard.event.save()
+    standard.quantity = 1
+    standard.save()
+    _take(standard, 1)
+
+    html = client.get(_url(standard.event)).content.decode()
+
+    join_url = reverse("attendees:waitinglist_join", kwargs={"community": "lyon-rust", "event": "rust-pizza"})
+    assert "This event is sold out." in html
+    assert (join_url in html) is waiting_list
+    assert 'name="buyer_email"' not in html
+    response = _post(client, standard.event, _form(standard))
+    assert "This event is sold out." in response.content.decode()
+    assert Order.objects.count() == 1

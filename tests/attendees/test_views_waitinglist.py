@@ -194,3 +194,54 @@ def test_waitinglist_claim_expired_offer_says_so(client, full):
     assert response.status_code == 404
     assert "This offer has expired and the places went to the next in line." in response.content.decode()
     assert Order.objects.filter(buyer_email="sam@example.com").count() == 0
+
+
+# Waiting list switched off; its quantity choices
+
+
+def test_waitinglist_join_without_waiting_list_says_so_and_shows_no_form(client, full):
+    full.event.waiting_list_enabled = False
+    full.event.save()
+
+    response = client.get(_join_url(full.event))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "This event is sold out." in html
+    assert "This event has no waiting list." in html
+    assert 'name="email"' not in html
+    assert "Join the waiting list" not in html
+
+
+def test_waitinglist_join_post_without_waiting_list_changes_nothing(client, full):
+    full.event.waiting_list_enabled = False
+    full.event.save()
+
+    response = client.post(_join_url(full.event), {"name": "Sam", "email": "sam@example.com", "quantity": "1"})
+
+    assert response.status_code == 409
+    assert "This event has no waiting list." in response.content.decode()
+    assert WaitingListEntry.objects.count() == 0
+
+
+def test_waitinglist_join_without_waiting_list_and_places_left_points_to_registration(client, db):
+    event = EventFactory(capacity=10, waiting_list_enabled=False)
+    TicketTypeFactory(event=event, quantity=10)
+
+    html = client.get(_join_url(event)).content.decode()
+
+    register_url = reverse("attendees:register", kwargs={"community": event.community.slug, "event": event.slug})
+    assert "Places are still available: you can register right away." in html
+    assert f'href="{register_url}">Register</a>' in html
+
+
+def test_waitinglist_join_quantity_choices_follow_the_events_ticket_limit(client, full):
+    import re
+
+    full.event.max_tickets_per_order = 3
+    full.event.save()
+
+    html = client.get(_join_url(full.event)).content.decode()
+
+    select = re.search(r'<select name="quantity"[^>]*>(.*?)</select>', html, re.S).group(1)
+    assert re.findall(r'<option value="(\d+)"', select) == ["1", "2", "3"]
