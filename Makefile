@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DEBUG ?= 1
 
-.PHONY: demo test install install-dev chromium migrate demo-data serve test-unit test-browser lint check messages bench clean
+.PHONY: demo test install install-dev chromium migrate demo-data serve test-unit test-browser lint check messages bench bench-sale clean
 
 ## make demo: install, migrate, load the demo data and serve the site on SQLite.
 demo: install migrate demo-data serve
@@ -81,6 +81,10 @@ check: lint
 ## Public pages under gunicorn, SQLite and PostgreSQL (see docs/benchmarks.md); not part of `make test`.
 bench: install
 	$(PY) -m bench.pages $(BENCH_ARGS)
+
+## A sale burst under gunicorn on PostgreSQL: 1,000 buyers for 300 places, free and paid (see docs/benchmarks.md).
+bench-sale: install
+	$(PY) -m bench.sale $(BENCH_ARGS)
 
 messages: install-dev
 	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=tests --ignore=bench
