@@ -270,6 +270,12 @@ def _offer_expired(email, entry, context, now):
     return _("Your offer for %(event)s has expired") % {"event": entry.event.title}
 
 
+def _event_cancelled(email, subject_of, context, now):
+    # To a buyer (the order says whether the payment is refunded) or to a fan who was waiting (no order).
+    context["refunded"] = isinstance(subject_of, Order) and subject_of.status == Order.Status.REFUNDED
+    return _("Cancelled: %(event)s") % {"event": subject_of.event.title}
+
+
 _ORDER_KINDS = {
     OutgoingEmail.Kind.CONFIRMATION: _confirmation,
     OutgoingEmail.Kind.REMINDER: _reminder,
@@ -279,10 +285,12 @@ _ORDER_KINDS = {
     OutgoingEmail.Kind.CANCELLED: _cancelled,
     OutgoingEmail.Kind.REFUNDED: _refunded,
     OutgoingEmail.Kind.PAYMENT_EXPIRED: _payment_expired,
+    OutgoingEmail.Kind.EVENT_CANCELLED: _event_cancelled,
 }
 _ENTRY_KINDS = {
     OutgoingEmail.Kind.OFFER: _offer,
     OutgoingEmail.Kind.OFFER_EXPIRED: _offer_expired,
+    OutgoingEmail.Kind.EVENT_CANCELLED: _event_cancelled,
 }
 # The messages that carry the tickets' QR codes, and the one that also carries the calendar file.
 _WITH_TICKETS = {OutgoingEmail.Kind.CONFIRMATION, OutgoingEmail.Kind.REMINDER}

@@ -193,6 +193,7 @@ class WaitingListEntry(models.Model):
         CLAIMED = "claimed", _("Claimed")
         EXPIRED = "expired", _("Offer expired")
         LEFT = "left", _("Left the list")
+        CLOSED = "closed", _("Closed: event cancelled")
 
     ACTIVE = frozenset({Status.WAITING, Status.OFFERED})
 
@@ -274,6 +275,7 @@ class OutgoingEmail(models.Model):
         OFFER = "offer", _("Waiting-list offer")
         OFFER_EXPIRED = "offer_expired", _("Offer expired")
         REMINDER = "reminder", _("Reminder")
+        EVENT_CANCELLED = "event_cancelled", _("Event cancelled")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("To send")

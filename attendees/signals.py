@@ -1,9 +1,14 @@
-"""Orders placed without an account join the account of the same (verified) e-mail address when its owner logs
-in or confirms the address: allauth's signals, since allauth must not know about orders."""
+"""Receivers of other apps' signals: they only enqueue attendees' own work.
+
+allauth's: orders placed without an account join the account of the same (verified) e-mail address when its owner
+logs in or confirms the address (allauth must not know about orders). events': a cancelled event's registrations
+are cancelled and refunded, and places added go to the waiting list first (events must not import attendees).
+"""
 
 from allauth.account.signals import email_confirmed, user_logged_in
 
 from attendees.services import claim_orders_for_user
+from events import signals as event_signals
 
 
 def _on_login(sender, request, user, **kwargs):
@@ -15,6 +20,20 @@ def _on_email_confirmed(sender, request, email_address, **kwargs):
         claim_orders_for_user(user=email_address.user)
 
 
+def _on_event_cancelled(sender, event_id, **kwargs):
+    from attendees import tasks
+
+    tasks.cancel_event_orders.enqueue(event_id=event_id)
+
+
+def _on_places_added(sender, event_id, **kwargs):
+    from attendees import tasks
+
+    tasks.offer_added_places.enqueue(event_id=event_id)
+
+
 def connect() -> None:
     user_logged_in.connect(_on_login, dispatch_uid="attendees.claim_orders_on_login")
     email_confirmed.connect(_on_email_confirmed, dispatch_uid="attendees.claim_orders_on_email_confirmed")
+    event_signals.event_cancelled.connect(_on_event_cancelled, dispatch_uid="attendees.cancel_event_orders")
+    event_signals.places_added.connect(_on_places_added, dispatch_uid="attendees.offer_added_places")

@@ -10,6 +10,7 @@ from django_tasks import task
 
 from attendees import emails
 from attendees.services import orders, payments, waitinglist
+from events.models import Event
 
 
 @task()
@@ -26,6 +27,24 @@ def expire_waiting_list_offers() -> int:
     expired = waitinglist.expire_offers()
     waitinglist.offer_free_places()
     return expired
+
+
+@task()
+def cancel_event_orders(event_id: int) -> dict:
+    """The organisers cancelled the event: cancel and refund its registrations, close its waiting list, tell
+    everyone; a second run finds nothing left to do."""
+    event = Event.objects.filter(pk=event_id).first()
+    if event is None:
+        return {}
+    done = orders.cancel_event_orders(event=event)
+    return {"cancelled": done.cancelled, "refunded": done.refunded, "closed": done.closed}
+
+
+@task()
+def offer_added_places(event_id: int) -> int:
+    """Places were added to the event: offer them to the waiting list before anyone else can take them."""
+    event = Event.objects.filter(pk=event_id).first()
+    return len(waitinglist.offer_next(event=event)) if event is not None else 0
 
 
 @task()

@@ -93,3 +93,9 @@ def offer_made(*, entry: WaitingListEntry) -> None:
 def offer_expired(*, entry: WaitingListEntry) -> None:
     """The offer ran out; the places went to the next in line."""
     record(kind=OutgoingEmail.Kind.OFFER_EXPIRED, entry=entry)
+
+
+def event_cancelled(*, order: Order | None = None, entry: WaitingListEntry | None = None) -> None:
+    """The organisers cancelled the event: to the buyer of each registration it cancelled (saying whether the
+    payment is refunded), and to each fan on its waiting list."""
+    record(kind=OutgoingEmail.Kind.EVENT_CANCELLED, order=order, entry=entry)

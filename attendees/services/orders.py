@@ -1,7 +1,9 @@
-"""Registering: placing an order (free or paid), cancelling it, and freeing the seats of unpaid orders."""
+"""Registering: placing an order (free or paid), cancelling it (or all of a cancelled event's), and freeing the
+seats of unpaid orders."""
 
 import datetime as dt
 from collections import Counter
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -380,3 +382,59 @@ def claim_orders_for_user(*, user) -> int:
     if not emails:
         return 0
     return Order.objects.filter(user=None, buyer_email__in=emails).update(user=user, updated_at=timezone.now())
+
+
+@dataclass(frozen=True)
+class EventCancellation:
+    """What cancel_event_orders did: registrations cancelled, paid ones refunded, waiting-list entries closed."""
+
+    cancelled: int = 0
+    refunded: int = 0
+    closed: int = 0
+
+
+def cancel_event_orders(*, event: Event) -> EventCancellation:
+    """After the organisers cancelled `event`: cancel each of its live registrations, refund the paid ones in full
+    (whatever the event's refund policy) through Stripe, close its waiting list, and tell each buyer and each fan
+    waiting once. Running it again changes and sends nothing more; an event that is not cancelled is left alone.
+    """
+    from attendees import tasks
+
+    now = timezone.now()
+    with transaction.atomic():
+        event, types = lock_event(event.pk)
+        if not event.is_cancelled:
+            return EventCancellation()
+        cancelled = refunded = 0
+        live = Order.objects.select_for_update().filter(event=event, status__in=Order.HOLDING).order_by("pk")
+        for order in live:
+            order.event = event
+            if order.status == Order.Status.CONFIRMED and order.is_paid and order.stripe_payment_intent_id:
+                # The refund path of payments: marked refunded now, asked of Stripe after commit (and retried by
+                # the sweep if Stripe is down); one e-mail, this one, says both things.
+                move_order(order=order, status=Order.Status.REFUNDED, event=event, types=types, now=now,
+                           cancelled_at=now)  # fmt: skip
+                tasks.enqueue_on_commit(tasks.refund_payment, order_id=order.pk)
+                refunded += 1
+            else:
+                session_id = order.stripe_checkout_session_id if order.status == Order.Status.PENDING_PAYMENT else ""
+                move_order(order=order, status=Order.Status.CANCELLED, event=event, types=types, now=now,
+                           cancelled_at=now)  # fmt: skip
+                if session_id:  # a payment that still slips through is refunded by the webhook
+                    tasks.enqueue_on_commit(tasks.expire_checkout_session, session_id=session_id)
+                cancelled += 1
+            notifications.event_cancelled(order=order)
+        entries = list(
+            WaitingListEntry.objects.select_for_update()
+            .filter(event=event, status__in=WaitingListEntry.ACTIVE)
+            .order_by("pk")
+        )
+        offered_seats = sum(e.offered_quantity for e in entries if e.status == WaitingListEntry.Status.OFFERED)
+        for entry in entries:
+            entry.status = WaitingListEntry.Status.CLOSED
+            entry.updated_at = now
+            entry.save(update_fields=["status", "updated_at"])
+            entry.event = event
+            notifications.event_cancelled(entry=entry)
+        release_offer_seats(event=event, seats=offered_seats, now=now)
+    return EventCancellation(cancelled=cancelled, refunded=refunded, closed=len(entries))

@@ -5,6 +5,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from events import signals
 from events.models import Community, Event, TicketType, Venue
 from events.services._common import (
     apply_changes,
@@ -292,6 +293,8 @@ def cancel_event(*, event: Event) -> Event:
     locked.status = Event.Status.CANCELLED
     locked.cancelled_at = timezone.now()
     _save(locked, ["status", "cancelled_at"], now=locked.cancelled_at)
+    # Registrations (cancelled, refunded, told) are the attendees app's to handle; events does not know it.
+    signals.send_on_commit(signals.event_cancelled, sender=Event, event_id=locked.pk)
     return locked
 
 

@@ -1237,3 +1237,48 @@ def test_create_series_refuses_to_publish_occurrences_without_a_place(community)
     error = refusal(services.create_series, event=event, frequency="weekly", dates=[dt.date(2030, 1, 15)], publish=True)
 
     assert (error.code, Event.objects.count(), Series.objects.count()) == ("no_place", 1, 0)
+
+
+# Signals to the apps above events (which events must not import)
+
+
+@pytest.fixture
+def received():
+    """(signal name, sender, event_id) of each events signal sent while the test runs."""
+    from events import signals
+
+    calls = []
+
+    def listen(name):
+        def receiver(sender, event_id, **kwargs):
+            calls.append((name, sender, event_id))
+
+        return receiver
+
+    receivers = {name: listen(name) for name in ("event_cancelled", "places_added")}
+    for name, receiver in receivers.items():
+        getattr(signals, name).connect(receiver, weak=False)
+    yield calls
+    for name, receiver in receivers.items():
+        getattr(signals, name).disconnect(receiver)
+
+
+def test_cancel_event_signals_event_cancelled_after_commit(community, received, django_capture_on_commit_callbacks):
+    event = EventFactory(community=community)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.cancel_event(event=event)
+    assert received == []  # nothing before the commit: a rollback must not cancel anyone's tickets
+    for callback in callbacks:
+        callback()
+
+    assert received == [("event_cancelled", Event, event.pk)]
+
+
+def test_cancel_event_refused_signals_nothing(community, received, django_capture_on_commit_callbacks):
+    event = EventFactory(community=community, status="draft")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        refusal(services.cancel_event, event=event)
+
+    assert received == []
