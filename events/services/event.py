@@ -241,6 +241,7 @@ def update_event(*, event: Event, **fields) -> Event:
             _("%(count)d places are already taken: the capacity cannot be lower.") % {"count": locked.seats_taken},
             field="capacity",
         )
+    old_capacity = locked.capacity
     changed = apply_changes(locked, cleaned)
     if slug is not None and (slug or "").strip() and slug.strip().lower() != locked.slug:
         if locked.published_at is not None or locked.status != Event.Status.DRAFT:
@@ -261,7 +262,15 @@ def update_event(*, event: Event, **fields) -> Event:
             _save(locked, changed)
     except IntegrityError:
         raise _slug_taken_error(locked.community, locked.slug, exclude_pk=locked.pk) from None
+    if "capacity" in changed and places_went_up(old_capacity, locked.capacity):
+        # People may be waiting for these places: the attendees app offers them before the public can take them.
+        signals.send_on_commit(signals.places_added, sender=Event, event_id=locked.pk)
     return locked
+
+
+def places_went_up(old: int | None, new: int | None) -> bool:
+    """Whether a limit went up; None is no limit at all."""
+    return old is not None and (new is None or new > old)
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.db.models import Max, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from events import signals
 from events.models import CURRENCY_CHOICES, Event, TicketType
 from events.services._common import apply_changes, check_aware, optional_text, require_text
 from events.services.errors import EventError
@@ -133,11 +134,14 @@ def update_ticket_type(*, ticket_type: TicketType, **fields) -> TicketType:
             _("%(count)d tickets were already sold: the quantity cannot be lower.") % {"count": locked.quantity_sold},
             field="quantity",
         )
+    old_quantity = locked.quantity
     changed = apply_changes(locked, cleaned)
     _check_window(locked, event)
     if changed:
         locked.save(update_fields=changed)
     _touch(event)
+    if locked.quantity > old_quantity:  # places for the waiting list first (the attendees app offers them)
+        signals.send_on_commit(signals.places_added, sender=TicketType, event_id=event.pk)
     return locked
 
 

@@ -1282,3 +1282,30 @@ def test_cancel_event_refused_signals_nothing(community, received, django_captur
         refusal(services.cancel_event, event=event)
 
     assert received == []
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "signalled"),
+    [(10, 11, True), (10, None, True), (10, 10, False), (10, 9, False), (None, 5, False)],
+)
+def test_update_event_signals_places_added_when_the_capacity_goes_up(
+    community, received, django_capture_on_commit_callbacks, before, after, signalled
+):
+    event = EventFactory(community=community, capacity=before)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_event(event=event, capacity=after)
+
+    assert received == ([("places_added", Event, event.pk)] if signalled else [])
+
+
+@pytest.mark.parametrize(("before", "after", "signalled"), [(5, 6, True), (5, 5, False), (5, 4, False)])
+def test_update_ticket_type_signals_places_added_when_the_quantity_goes_up(
+    community, received, django_capture_on_commit_callbacks, before, after, signalled
+):
+    ticket_type = TicketTypeFactory(event=EventFactory(community=community), quantity=before)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_ticket_type(ticket_type=ticket_type, quantity=after)
+
+    assert received == ([("places_added", TicketType, ticket_type.event_id)] if signalled else [])
