@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -438,3 +439,21 @@ def cancel_event_orders(*, event: Event) -> EventCancellation:
             notifications.event_cancelled(entry=entry)
         release_offer_seats(event=event, seats=offered_seats, now=now)
     return EventCancellation(cancelled=cancelled, refunded=refunded, closed=len(entries))
+
+
+def cancel_orders_of_cancelled_events() -> int:
+    """The sweep's safety net for cancel_event_orders: a cancelled event that still has live registrations or
+    people waiting (its task was lost with a worker) is cleared now. Returns how many events were cleared."""
+    events = (
+        Event.objects.filter(status=Event.Status.CANCELLED)
+        .filter(
+            Exists(Order.objects.filter(event=OuterRef("pk"), status__in=Order.HOLDING))
+            | Exists(WaitingListEntry.objects.filter(event=OuterRef("pk"), status__in=WaitingListEntry.ACTIVE))
+        )
+        .order_by("pk")
+    )
+    cleared = 0
+    for event in events:
+        done = cancel_event_orders(event=event)
+        cleared += bool(done.cancelled or done.refunded or done.closed)
+    return cleared

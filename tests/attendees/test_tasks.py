@@ -101,5 +101,27 @@ def test_attendees_sweep_command_reports_what_it_did(fake_stripe, capsys):
     call_command("attendees_sweep")
 
     assert capsys.readouterr().out == (
-        "1 holds released, 0 offers expired, 0 offers made, 0 refunds sent, 0 e-mails sent, 0 reminders sent\n"
+        "1 holds released, 0 offers expired, 0 offers made, 0 refunds sent, 0 e-mails sent, 0 reminders sent, "
+        "0 cancelled events cleared\n"
     )
+
+
+def test_attendees_sweep_clears_a_cancelled_event_whose_task_was_lost(capsys):
+    from events.models import Event
+
+    ticket_type = TicketTypeFactory(event=EventFactory(capacity=1))
+    order = buy(ticket_type, "ada@example.com")  # the last place: the next fan waits
+    entry = join_waiting_list(event=ticket_type.event, name="Sam", email="sam@example.com", quantity=1)
+    # The organiser's cancellation committed, but its task never ran (the worker died).
+    Event.objects.filter(pk=ticket_type.event_id).update(status=Event.Status.CANCELLED)
+
+    call_command("attendees_sweep")
+    call_command("attendees_sweep")
+
+    order.refresh_from_db()
+    entry.refresh_from_db()
+    assert (order.status, entry.status) == (Order.Status.CANCELLED, WaitingListEntry.Status.CLOSED)
+    assert [line.rsplit(", ", 1)[1] for line in capsys.readouterr().out.splitlines()] == [
+        "1 cancelled events cleared",
+        "0 cancelled events cleared",
+    ]
