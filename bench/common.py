@@ -64,6 +64,45 @@ def machine_cpu() -> tuple[float, float] | None:
     return (sum(fields) - idle) / ticks, sum(fields) / ticks
 
 
+def process_cpu(pids) -> dict[int, float]:
+    """CPU seconds (user + system) each live process of `pids` has used so far, from /proc; the others left out."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        used[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes below `pid` (children, their children...), from /proc; empty where there is none."""
+    parents = {}
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def postgres_backends(url: str) -> list[int]:
+    """The server processes serving the database `url` names (PostgreSQL runs one per connection)."""
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(_admin_url(url), autocommit=True) as connection:
+        rows = connection.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [name]).fetchall()
+    return [pid for (pid,) in rows]
+
+
 def table(columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[str]], *, markdown: bool = False) -> str:
     """Rows of already formatted cells under `columns` ((title, "<" or ">") each), as aligned text or Markdown."""
     if markdown:

@@ -5,7 +5,8 @@ Run from the project folder (not part of the test suite):
     .venv/bin/python -m bench.sale --buyers 1000 --places 300 --clients 64
 
 It creates the PostgreSQL database bench_sale, migrates it, collects the static files and adds a community with
-two published events of `--places` places each, one ticket type each: free, and paid (15 EUR). It starts the fake
+two published events of `--places` places each, one ticket type each: free, and paid (15 EUR) (and two that never
+sell out, for timing one request at a time). It starts the fake
 Stripe server of the tests (tests/fakestripe/server.py) in this process on 127.0.0.1, then gunicorn with
 config/gunicorn.conf.py (2 workers, DEBUG off) pointed at it, e-mails to Django's dummy backend and tasks left
 queued in the database (no worker runs during the burst). For each event in turn: /healthz for a few seconds, the
@@ -14,8 +15,9 @@ buyer jobs; each buyer does what a browser does: GET the registration page (a fr
 token), then POST the form it found there, filled in for one ticket with a name and e-mail of its own. A place
 taken answers with a redirect (to the order page when free, to the fake Checkout page when paid); "sold out" is a
 refusal; anything else (5xx, a connection error, another answer) is an error. It prints the tickets sold (counted
-in the database afterwards), refusals, errors, tickets a minute, POST latency and /healthz beside it, then stops
-gunicorn and the fake Stripe and drops the database, even on failure or Ctrl-C.
+in the database afterwards), refusals, errors, tickets a minute, POST latency and /healthz beside it, the CPU the
+burst cost (gunicorn, PostgreSQL, this process), then the cost of each kind of request taken alone; it stops
+gunicorn and the fake Stripe and drops the database, even on failure or Ctrl-C. See docs/benchmarks.md.
 """
 
 import argparse
@@ -53,14 +55,17 @@ from events.models import Community, Event, TicketType
 now = timezone.now()
 community = Community.objects.create(name="Sale bench", slug="sale-bench")
 paths = {}
-for kind, price in (("free", "0"), ("paid", "%(price)s")):
+# The bursts' events, and two that never sell out for measuring one request at a time (--costs).
+events = [("burst-free", "0", %(places)d), ("burst-paid", "%(price)s", %(places)d)]
+events += [("costs-free", "0", 10**6), ("costs-paid", "%(price)s", 10**6)]
+for slug, price, places in events:
     event = Event.objects.create(
-        community=community, title="Sale burst (" + kind + ")", slug="burst-" + kind, capacity=%(places)d,
+        community=community, title=slug, slug=slug, capacity=places,
         start=now + dt.timedelta(days=30), end=now + dt.timedelta(days=30, hours=3),
-        status=Event.Status.PUBLISHED, published_at=now,
+        status=Event.Status.PUBLISHED, published_at=now, **%(event_settings)r,
     )
-    TicketType.objects.create(event=event, name="General admission", price=Decimal(price), quantity=%(places)d)
-    paths[kind] = reverse("attendees:register", kwargs={"community": community.slug, "event": event.slug})
+    TicketType.objects.create(event=event, name="General admission", price=Decimal(price), quantity=places)
+    paths[slug] = reverse("attendees:register", kwargs={"community": community.slug, "event": event.slug})
 print(json.dumps(paths))
 """
 COUNT_SCRIPT = """
@@ -68,7 +73,7 @@ import json
 from attendees.models import Order, Ticket
 from events.models import Event
 counts = {}
-for event in Event.objects.filter(community__slug="sale-bench"):
+for event in Event.objects.filter(community__slug="sale-bench", slug__startswith="burst-"):
     orders = Order.objects.filter(event=event)
     counts[event.slug.removeprefix("burst-")] = {
         "orders": orders.count(),
@@ -95,8 +100,25 @@ class Burst:
     sold_out_after: float | None = None  # when the last place-taking answer came back
     sold: int = 0  # counted in the database afterwards
     checks: list[str] = dataclasses.field(default_factory=list)  # disagreements between answers and database
-    client_cpu: float = 0.0  # CPU seconds this process (the buyers and the fake Stripe) used in the burst
+    checkout_sessions: int = 0  # Checkout Sessions the fake Stripe opened during the burst
+    # CPU seconds used during the burst by this process (the buyers and the fake Stripe), gunicorn (master and
+    # workers) and the PostgreSQL backends serving it (None when they cannot be seen: no /proc, a remote server).
+    client_cpu: float = 0.0
+    server_cpu: float | None = None
+    postgres_cpu: float | None = None
     machine_busy: float | None = None  # share of the machine's CPUs busy during the burst (everything on it)
+
+    @property
+    def cpu(self) -> float | None:
+        if self.server_cpu is None or self.postgres_cpu is None:
+            return None
+        return self.client_cpu + self.server_cpu + self.postgres_cpu
+
+    @property
+    def cpu_bound_per_minute(self) -> float | None:
+        """Tickets a minute if the burst's CPU work had all the machine's cores to itself and nothing waited."""
+        cpu = self.cpu
+        return self.sold / (cpu / (os.cpu_count() or 1)) * 60 if cpu else None
 
     @property
     def refused(self) -> int:
@@ -122,18 +144,27 @@ def main(argv=None) -> int:
     parser.add_argument("--baseline-clients", type=int, default=4, help="clients loading /healthz (default 4)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (default 1)")
+    parser.add_argument(
+        "--max-per-order",
+        type=int,
+        default=None,
+        help="the events' 'most tickets in one registration' setting (default: the site's default)",
+    )
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL, help="database created then dropped")
+    parser.add_argument(
+        "--costs", type=int, default=100, help="then time each kind of request this many times, one at a time (0: no)"
+    )
     parser.add_argument("--markdown", action="store_true", help="print the tables in Markdown")
     args = parser.parse_args(argv)
     runs = [run for run in args.runs.split(",") if run]
     if not runs or set(runs) - {"free", "paid"}:
         parser.error("--runs takes free, paid or both, separated by a comma")
 
-    bursts, baselines = run(runs=runs, args=args)
-    return 0 if report(bursts=bursts, baselines=baselines, args=args) else 1
+    bursts, baselines, costs = run(runs=runs, args=args)
+    return 0 if report(bursts=bursts, baselines=baselines, costs=costs, args=args) else 1
 
 
-def run(*, runs: list[str], args) -> tuple[list[Burst], list[Page]]:
+def run(*, runs: list[str], args) -> tuple[list[Burst], list[Page], list[list[str]]]:
     fake = FakeStripe(api_key="sk_test_" + secrets.token_hex(12), webhook_secret="whsec_" + secrets.token_hex(16))
     fake.start()
     try:
@@ -152,20 +183,25 @@ def run(*, runs: list[str], args) -> tuple[list[Burst], list[Page]]:
             with common.postgres_database(args.postgres_url):
                 common.manage(env, "migrate", "--noinput")
                 common.manage(env, "collectstatic", "--noinput")
-                script = SETUP_SCRIPT % {"places": args.places, "price": PAID_PRICE}
+                settings = {"max_tickets_per_order": args.max_per_order} if args.max_per_order else {}
+                script = SETUP_SCRIPT % {"places": args.places, "price": PAID_PRICE, "event_settings": settings}
                 paths = json.loads(common.manage(env, "shell", "-v", "0", "-c", script).splitlines()[-1])
                 bursts, baselines = [], []
                 with common.gunicorn(env=env, tmp=tmp, workers=args.workers, threads=args.threads) as port:
-                    _warm_up(port, [paths[kind] for kind in runs], args=args)
+                    _warm_up(port, [paths[f"burst-{kind}"] for kind in runs], args=args)
                     for kind in runs:
                         expected = f"{fake.base_url}/pay/" if kind == "paid" else "/orders/"
                         baselines.append(_baseline(port, f"/healthz before {kind}", args=args))
-                        bursts.append(_burst(port, kind=kind, path=paths[kind], expected=expected, args=args))
+                        sessions = len(fake.sessions)
+                        burst = _burst(port, kind=kind, path=paths[f"burst-{kind}"], expected=expected, args=args)
+                        burst.checkout_sessions = len(fake.sessions) - sessions
+                        bursts.append(burst)
                         baselines.append(_baseline(port, f"/healthz after {kind}", args=args))
+                    costs = _costs(port, paths=paths, sold_out=paths[f"burst-{runs[0]}"], fake=fake, args=args)
                 counts = json.loads(common.manage(env, "shell", "-v", "0", "-c", COUNT_SCRIPT).splitlines()[-1])
                 for burst in bursts:
-                    _check_database(burst, counts[burst.kind], places=args.places, sessions=len(fake.sessions))
-                return bursts, baselines
+                    _check_database(burst, counts[burst.kind], places=args.places)
+                return bursts, baselines, costs
     finally:
         fake.stop()
 
@@ -184,6 +220,56 @@ def _baseline(port: int, name: str, *, args) -> Page:
     page = Page(name, "/healthz")
     common.timed_load(port, page, seconds=args.baseline_seconds, budget=1_000_000, concurrency=args.baseline_clients)
     return page
+
+
+def _costs(port: int, *, paths: dict, sold_out: str, fake: FakeStripe, args) -> list[list[str]]:
+    """Where the time goes: each kind of request alone, `args.costs` times in a row (after 10 unmeasured), with the
+    CPU it cost gunicorn and PostgreSQL and the time it took; rows for the table."""
+    if args.costs <= 0:
+        return []
+    connection = http.client.HTTPConnection(HOST, port, timeout=60)
+    numbers = iter(range(1_000_000, 2_000_000))
+
+    def page(path):
+        return lambda: _request(connection, "GET", path, headers={"Accept-Language": "en", "Accept": "text/html"})
+
+    def buyer(kind):
+        expected = f"{fake.base_url}/pay/" if kind == "paid" else "/orders/"
+
+        def buy():
+            outcome, reason, _timings = _buy(
+                connection, port=port, path=paths[f"costs-{kind}"], number=next(numbers), expected=expected
+            )
+            if outcome != "sold":
+                raise SystemExit(f"--costs: a buyer of the {kind} event got {outcome} {reason}")
+
+        return buy
+
+    kinds = [
+        ("/healthz", page("/healthz")),
+        ("registration page (free)", page(paths["costs-free"])),
+        ("buyer: page, then form posted (free)", buyer("free")),
+        ("registration page (paid)", page(paths["costs-paid"])),
+        ("buyer: page, then form posted, Checkout (paid)", buyer("paid")),
+        ("sold-out page", page(sold_out)),
+    ]
+    rows = []
+    for name, request in kinds:
+        for _ in range(10):
+            request()
+        server, backends = _server_cpu(args)
+        started = time.perf_counter()
+        for _ in range(args.costs):
+            request()
+        seconds = time.perf_counter() - started
+        server_after, backends_after = _server_cpu(args)
+        used = [
+            sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+            for before, after in ((server, server_after), (backends, backends_after))
+        ]
+        rows.append([name, *(f"{cpu / args.costs * 1000:.1f}" for cpu in used), f"{seconds / args.costs * 1000:.1f}"])
+    connection.close()
+    return rows
 
 
 def _burst(port: int, *, kind: str, path: str, expected: str, args) -> Burst:
@@ -217,12 +303,18 @@ def _burst(port: int, *, kind: str, path: str, expected: str, args) -> Burst:
 
     threads = [threading.Thread(target=client, name=f"buyer-{i}") for i in range(args.clients)]
     cpu, machine = time.process_time(), common.machine_cpu()
+    server, backends = _server_cpu(args)
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     burst.seconds = time.perf_counter() - started
     burst.client_cpu = time.process_time() - cpu
+    server_after, backends_after = _server_cpu(args)
+    if server_after:
+        burst.server_cpu = sum(used - server.get(pid, 0.0) for pid, used in server_after.items())
+    if backends_after:
+        burst.postgres_cpu = sum(used - backends.get(pid, 0.0) for pid, used in backends_after.items())
     machine_after = common.machine_cpu()
     if machine and machine_after and machine_after[1] > machine[1]:
         burst.machine_busy = (machine_after[0] - machine[0]) / (machine_after[1] - machine[1])
@@ -230,6 +322,14 @@ def _burst(port: int, *, kind: str, path: str, expected: str, args) -> Burst:
     if not_run:
         burst.errors[f"not run within the {args.time_limit:g} s limit"] += not_run
     return burst
+
+
+def _server_cpu(args) -> tuple[dict[int, float], dict[int, float]]:
+    """CPU seconds so far of gunicorn's processes (all this process's children now) and of the database's backends;
+    a backend that connects during the burst counts from zero."""
+    return common.process_cpu(common.descendants(os.getpid())), common.process_cpu(
+        common.postgres_backends(args.postgres_url)
+    )
 
 
 def _buy(connection, *, port: int, path: str, number: int, expected: str) -> tuple[str, str, list[float]]:
@@ -377,7 +477,7 @@ def fill_in(fields: list[tuple[str, str]], *, name: str, email: str) -> list[tup
     return [(field, typed.get(field, value)) for field, value in fields]
 
 
-def _check_database(burst: Burst, counts: dict, *, places: int, sessions: int) -> None:
+def _check_database(burst: Burst, counts: dict, *, places: int) -> None:
     """Tickets sold from the database; any disagreement with what the buyers were told counts as an error."""
     burst.sold = counts["confirmed_orders"] if burst.kind == "free" else counts["holding_tickets"]
     if burst.sold != burst.sold_answers:
@@ -386,19 +486,22 @@ def _check_database(burst: Burst, counts: dict, *, places: int, sessions: int) -
         burst.checks.append(f"seats_taken {counts['seats_taken']} != {counts['holding_tickets']} tickets held")
     if counts["orders"] != burst.sold:
         burst.checks.append(f"{counts['orders']} orders for {burst.sold} tickets sold")
-    if burst.kind == "paid" and not counts["checkout_sessions"] == burst.sold == sessions:
+    if burst.kind == "paid" and not counts["checkout_sessions"] == burst.sold == burst.checkout_sessions:
         burst.checks.append(
-            f"{counts['checkout_sessions']} orders with a Checkout Session, {sessions} sessions at the fake Stripe, "
+            f"{counts['checkout_sessions']} orders with a Checkout Session, {burst.checkout_sessions} sessions opened "
+            f"at the fake Stripe, "
             f"{burst.sold} tickets held"
         )
     if burst.sold > places:
         burst.checks.append(f"oversold: {burst.sold} tickets for {places} places")
 
 
-def report(*, bursts: list[Burst], baselines: list[Page], args) -> bool:
+def report(*, bursts: list[Burst], baselines: list[Page], costs: list[list[str]], args) -> bool:
     print(
         f"\nSale burst · PostgreSQL · gunicorn {args.workers} workers × {args.threads} threads · "
-        f"{args.buyers} buyers from {args.clients} client threads · {args.places} places · {os.cpu_count()} CPUs"
+        f"{args.buyers} buyers from {args.clients} client threads · {args.places} places"
+        + (f" · at most {args.max_per_order} tickets a registration" if args.max_per_order else "")
+        + f" · {os.cpu_count()} CPUs"
     )
     columns = [("run", "<"), ("sold", ">"), ("refused", ">"), ("errors", ">"), ("burst s", ">")]
     columns += [("sold out at s", ">"), ("tickets/min", ">"), ("POST p50 ms", ">"), ("POST p99 ms", ">")]
@@ -423,10 +526,19 @@ def report(*, bursts: list[Burst], baselines: list[Page], args) -> bool:
     for burst in bursts:
         print(
             f"{burst.kind}: refused {burst.refused_at_form} on the registration page, {burst.refused_at_submit} "
-            f"on submitting; {len(burst.post_latencies)} forms posted; this process (buyers, fake Stripe) used "
-            f"{burst.client_cpu:.1f} CPU s"
-            + (f"; the machine's CPUs were {burst.machine_busy:.0%} busy" if burst.machine_busy is not None else "")
+            f"on submitting; {len(burst.post_latencies)} forms posted"
         )
+        if burst.cpu is not None:
+            print(
+                f"  CPU s: gunicorn {burst.server_cpu:.1f}, PostgreSQL {burst.postgres_cpu:.1f}, "
+                f"buyers and fake Stripe {burst.client_cpu:.1f}: {burst.cpu / max(burst.sold, 1) * 1000:.0f} ms "
+                f"a ticket sold; {os.cpu_count()} idle cores would sell at most "
+                f"{burst.cpu_bound_per_minute:.0f} tickets a minute"
+            )
+        if burst.machine_busy is not None:
+            print(
+                f"  the machine's CPUs were {burst.machine_busy:.0%} busy during the burst (everything running on it)"
+            )
         for reason, count in sorted(burst.errors.items()):
             print(f"  error ×{count}: {reason}")
         for check in burst.checks:
@@ -446,6 +558,10 @@ def report(*, bursts: list[Burst], baselines: list[Page], args) -> bool:
         for page in baselines
     ]
     print(common.table(columns, rows, markdown=args.markdown))
+    if costs:
+        print(f"\nOne request at a time, {args.costs} of each, after the bursts: CPU per request, and time per request")
+        columns = [("request", "<"), ("gunicorn CPU ms", ">"), ("PostgreSQL CPU ms", ">"), ("ms", ">")]
+        print(common.table(columns, costs, markdown=args.markdown))
     ok = True
     for burst in bursts:
         met = burst.sold == args.places and burst.error_count == 0 and burst.per_minute >= TARGET_PER_MINUTE
