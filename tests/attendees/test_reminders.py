@@ -175,7 +175,7 @@ def test_sweep_command_sends_due_reminders(capsys):
 
     out = capsys.readouterr().out.splitlines()
     assert [line.split("refunds sent, ")[1] for line in out] == [
-        "0 e-mails sent, 1 reminders sent",
-        "0 e-mails sent, 0 reminders sent",
+        "0 e-mails sent, 1 reminders sent, 0 cancelled events cleared",
+        "0 e-mails sent, 0 reminders sent, 0 cancelled events cleared",
     ]
     assert len(mail.outbox) == 1
