@@ -22,7 +22,7 @@ from attendees.services import RegistrationError, cancel_order, join_waiting_lis
 from attendees.services.orders import cancellation_deadline
 from attendees.services.payments import InvalidWebhook, StripeUnavailable, handle_stripe_webhook
 from attendees.services.questions import questions_for
-from events import calendar
+from events import calendar, pagecache
 from events import selectors as event_selectors
 from events.models import Event
 
@@ -48,6 +48,17 @@ def _public_event(community: str, event: str) -> Event:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def register(request: HttpRequest, community: str, event: str) -> HttpResponse:
+    if pagecache.can_share(request):
+        # Anonymous visitors: one cheap query finds the closed page ("sold out") already rendered, which is what
+        # most of a sale burst's buyers get. The form itself carries a CSRF token, so it is never kept.
+        version = event_selectors.event_page_version(community_slug=community, event_slug=event)
+        if version is None or version.status == Event.Status.DRAFT:
+            raise Http404
+        return pagecache.cached_page(
+            request,
+            version=("register", *version),
+            render=lambda: _registration(request, _public_event(community, event)),
+        )
     return _registration(request, _public_event(community, event))
 
 
@@ -96,7 +107,9 @@ def _registration(request: HttpRequest, event: Event, *, offer: WaitingListEntry
     context = {"event": event, "community": event.community, "state": state, "offer": offer}
     open_for_this_fan = state.code == "open" or (offer is not None and state.code == "sold_out")
     if not open_for_this_fan or limit <= 0:
-        return render(request, "attendees/register_closed.html", context)
+        response = render(request, "attendees/register_closed.html", context)
+        # A shared copy must not outlive the moment registration opens, closes or the event ends.
+        return pagecache.expire_at(response, event_selectors.next_page_change(event=event, ticket_types=ticket_types))
 
     questions = questions_for(event)
     form_kwargs = {"event": event, "ticket_types": ticket_types, "questions": questions, "limit": limit}

@@ -477,3 +477,74 @@ def test_register_every_ticket_type_sold_out_is_sold_out_even_without_event_capa
     response = _post(client, standard.event, _form(standard))
     assert "This event is sold out." in response.content.decode()
     assert Order.objects.count() == 1
+
+
+# The closed page from the page cache (most buyers of a sale burst get it)
+
+
+def _sold_out(standard):
+    standard.event.capacity, standard.event.waiting_list_enabled = 1, False
+    standard.event.save()
+    return _take(standard, 1)
+
+
+def test_register_sold_out_page_second_anonymous_visit_costs_one_query(client, standard, django_assert_num_queries):
+    from events.pagecache import CACHE_HEADER
+
+    _sold_out(standard)
+    first = client.get(_url(standard.event))
+
+    with django_assert_num_queries(1):
+        second = client.get(_url(standard.event))
+
+    assert (first[CACHE_HEADER], second[CACHE_HEADER]) == ("miss", "hit")
+    assert second.content == first.content
+    assert "This event is sold out." in second.content.decode()
+    assert "csrfmiddlewaretoken" not in second.content.decode()
+
+
+def test_register_sold_out_page_shows_the_form_again_once_a_place_frees_up(client, standard):
+    from attendees.services import cancel_order
+    from events.pagecache import CACHE_HEADER
+
+    order = _sold_out(standard)
+    client.get(_url(standard.event))
+    cancel_order(order=order)
+
+    response = client.get(_url(standard.event))
+
+    assert response[CACHE_HEADER] == "miss"
+    assert 'name="buyer_email"' in response.content.decode()
+    assert "This event is sold out." not in response.content.decode()
+
+
+def test_register_form_page_is_never_kept_in_the_page_cache(client, standard):
+    from events.pagecache import CACHE_HEADER
+
+    first = client.get(_url(standard.event))
+    second = client.get(_url(standard.event))
+
+    assert (first[CACHE_HEADER], second[CACHE_HEADER]) == ("miss", "miss")
+    assert "csrfmiddlewaretoken" in second.content.decode()
+
+
+def test_register_sold_out_page_is_not_shared_with_a_signed_in_fan(client, standard):
+    from events.pagecache import CACHE_HEADER
+
+    _sold_out(standard)
+    client.get(_url(standard.event))
+    client.force_login(UserFactory())
+
+    response = client.get(_url(standard.event))
+
+    assert CACHE_HEADER not in response
+    assert "This event is sold out." in response.content.decode()
+
+
+def test_register_cached_sold_out_page_of_a_draft_is_404(client, standard):
+    _sold_out(standard)
+    client.get(_url(standard.event))
+    standard.event.status = "draft"
+    standard.event.save()
+
+    assert client.get(_url(standard.event)).status_code == 404
