@@ -17,6 +17,10 @@ def max_per_order(event) -> int:
     return event.max_tickets_per_order
 
 
+# Stands for the holder's index in the names of the block the page's script copies (static/js/attendees.js).
+PROTOTYPE_INDEX = "__index__"
+
+
 class RegistrationForm(forms.Form):
     """One page: how many tickets of each type, who holds them, the event's questions, the consent.
 
@@ -64,34 +68,45 @@ class RegistrationForm(forms.Form):
                 self.fields[field_name(question.pk, None)] = _question_field(question)
         self.holder_blocks = []
         for index in range(self.limit):
-            names = []
-            if index > 0:
-                names += [f"holder_{index}_name", f"holder_{index}_email"]
-                self.fields[names[0]] = forms.CharField(
-                    label=_("Name"),
-                    max_length=NAME_MAX_LENGTH,
-                    required=index < self.holder_count,
-                    # The browser asks for it when the block is shown (inputs of a disabled block are exempt).
-                    widget=forms.TextInput(attrs={"required": True}),
-                )
-                self.fields[names[1]] = forms.EmailField(
-                    label=_("E-mail"),
-                    max_length=EMAIL_MAX_LENGTH,
-                    required=False,
-                    help_text=_("Leave empty to get this ticket yourself."),
-                )
-            for question in questions:
-                if question.per_ticket:
-                    name = field_name(question.pk, index)
-                    self.fields[name] = _question_field(question, required=question.required and index < holder_count)
-                    names.append(name)
-            self.holder_blocks.append({"index": index, "number": index + 1, "fields": names})
+            fields = self._holder_fields(index, shown=index < self.holder_count)
+            self.fields.update(fields)
+            self.holder_blocks.append({"index": index, "number": index + 1, "fields": list(fields)})
         self.fields["marketing_consent"] = forms.BooleanField(
             label=_("Send me news about future events of %(community)s") % {"community": event.community.name},
             required=False,
             help_text=_("You can stop them at any time. Messages about this event reach you either way."),
         )
         self.order_question_fields = [field_name(q.pk, None) for q in questions if not q.per_ticket]
+
+    def _holder_fields(self, index, *, shown: bool) -> dict[str, forms.Field]:
+        """The fields of holder block `index` (the buyer's block 0 has the per-ticket questions only)."""
+        fields = {}
+        if index != 0:
+            fields[f"holder_{index}_name"] = forms.CharField(
+                label=_("Name"),
+                max_length=NAME_MAX_LENGTH,
+                required=shown,
+                # The browser asks for it when the block is shown (inputs of a disabled block are exempt).
+                widget=forms.TextInput(attrs={"required": True}),
+            )
+            fields[f"holder_{index}_email"] = forms.EmailField(
+                label=_("E-mail"),
+                max_length=EMAIL_MAX_LENGTH,
+                required=False,
+                help_text=_("Leave empty to get this ticket yourself."),
+            )
+        for question in self.questions:
+            if question.per_ticket:
+                fields[field_name(question.pk, index)] = _question_field(question, required=question.required and shown)
+        return fields
+
+    def holder_prototype(self) -> list[forms.BoundField]:
+        """One more holder block's fields with PROTOTYPE_INDEX in their names, for the page's script to copy when
+        the fan picks more tickets (the page renders only the blocks shown); empty when no more can be picked."""
+        if self.holder_count >= self.limit:
+            return []
+        fields = self._holder_fields(PROTOTYPE_INDEX, shown=True)
+        return [field.get_bound_field(self, name) for name, field in fields.items()]
 
     def quantities(self) -> dict[int, int]:
         return {

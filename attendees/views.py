@@ -177,9 +177,10 @@ def _drop_errors_of_unshown_blocks(form: RegistrationForm, data, holder_count: i
 
 
 def _render_registration(request: HttpRequest, form: RegistrationForm, context: dict, status: int = 200):
+    # Only the blocks shown are rendered (most fans buy one ticket); the script adds others from the prototype.
     blocks = [
-        {**block, "bound": [form[name] for name in block["fields"]], "shown": block["index"] < form.holder_count}
-        for block in form.holder_blocks
+        {**block, "bound": [form[name] for name in block["fields"]]}
+        for block in form.holder_blocks[: form.holder_count]
     ]
     context = {
         **context,
@@ -187,6 +188,7 @@ def _render_registration(request: HttpRequest, form: RegistrationForm, context: 
         "ticket_rows": [(t, form[name] if name else None) for t, name in form.ticket_rows],
         "buyer_block": blocks[0],
         "holder_blocks": blocks[1:],
+        "holder_prototype": form.holder_prototype(),
         "order_questions": [form[name] for name in form.order_question_fields],
         "has_paid_types": any(not t.is_free for t, _name in form.ticket_rows),
     }

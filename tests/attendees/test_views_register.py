@@ -134,7 +134,8 @@ def test_register_more_tickets_than_holders_shown_asks_for_the_names_without_js(
     assert response.status_code == 200
     assert "Now give the name of each ticket holder, then confirm." in html
     assert '<fieldset class="card fan-section fan-holder" data-holder="1">' in html
-    assert '<fieldset class="card fan-section fan-holder" data-holder="2" hidden disabled>' in html
+    assert 'data-holder="2"' not in html  # only the blocks shown are rendered
+    assert '<fieldset class="card fan-section fan-holder" data-holder="__index__" hidden disabled>' in html
     assert 'value="Alex Martin"' in html
     assert "This field is required" not in html
     assert Order.objects.count() == 0
@@ -218,7 +219,8 @@ def test_register_page_renders_the_questions(client, standard):
     assert "A few questions" in html
     assert "Diet" in html and '<option value="A">A</option>' in html
     assert "Code of conduct" in html
-    assert html.count("Where you work") == 10  # the buyer's block and nine more for JS to show
+    assert html.count("Where you work") == 2  # the buyer's block, and the prototype the script copies
+    assert 'name="question_' in html and '___index__"' in html
 
 
 @pytest.mark.parametrize(
@@ -412,7 +414,9 @@ def test_register_page_quantity_choices_follow_the_events_ticket_limit(client, d
     html = client.get(_url(event)).content.decode()
 
     assert _options(html, f"quantity_{ticket_type.pk}") == [str(n) for n in range(most + 1)]
-    assert html.count('class="card fan-section fan-holder"') == most - 1  # one block per extra ticket
+    # No extra block is rendered; the script copies the prototype when more tickets are picked.
+    assert html.count('class="card fan-section fan-holder"') == (1 if most > 1 else 0)
+    assert ("<template data-holder-template>" in html) == (most > 1)
 
 
 def test_register_page_quantity_choices_stop_at_the_places_left(client, standard):
@@ -548,3 +552,49 @@ def test_register_cached_sold_out_page_of_a_draft_is_404(client, standard):
     standard.event.save()
 
     assert client.get(_url(standard.event)).status_code == 404
+
+
+# Holder blocks: only those shown are rendered; the script copies the prototype, the server asks without JS
+
+
+def test_register_page_renders_one_holder_prototype_and_no_hidden_blocks(client, standard):
+    html = client.get(_url(standard.event)).content.decode()
+
+    assert 'data-holder="1"' not in html
+    template = html.split("<template data-holder-template>")[1].split("</template>")[0]
+    assert '<fieldset class="card fan-section fan-holder" data-holder="__index__" hidden disabled>' in template
+    assert '<legend class="fan-holder__title">Ticket __number__</legend>' in template
+    assert 'name="holder___index___name"' in template and 'id="id_holder___index___name"' in template
+    assert 'name="holder___index___email"' in template
+    assert "Leave empty to get this ticket yourself." in template
+    assert html.count("<template data-holder-template>") == 1
+
+
+def test_register_without_js_second_submit_with_the_names_confirms_the_order(client, standard):
+    first = _post(client, standard.event, _form(standard, quantity=3))
+    assert '<fieldset class="card fan-section fan-holder" data-holder="2">' in first.content.decode()
+    assert 'data-holder="3"' not in first.content.decode()
+
+    response = _post(
+        client,
+        standard.event,
+        _form(standard, quantity=3, holder_1_name="Sam Durand", holder_2_name="Lou Petit", holder_2_email="lou@x.org"),
+    )
+
+    order = Order.objects.get()
+    assert response.status_code == 302
+    assert sorted(order.tickets.values_list("holder_name", "holder_email")) == [
+        ("Alex Martin", "alex@example.com"),
+        ("Lou Petit", "lou@x.org"),
+        ("Sam Durand", "alex@example.com"),
+    ]
+
+
+def test_register_posted_page_keeps_the_prototype_until_the_limit(client, standard):
+    standard.event.max_tickets_per_order = 2
+    standard.event.save()
+
+    html = _post(client, standard.event, _form(standard, quantity=2)).content.decode()
+
+    assert '<fieldset class="card fan-section fan-holder" data-holder="1">' in html
+    assert "<template data-holder-template>" not in html  # every block the limit allows is already there
