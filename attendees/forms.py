@@ -66,9 +66,11 @@ class RegistrationForm(forms.Form):
         for question in questions:
             if not question.per_ticket:
                 self.fields[field_name(question.pk, None)] = _question_field(question)
+        # Only the blocks of the tickets picked get fields (the page renders no others; the script copies
+        # `holder_prototype` for more): what a fan types in a block beyond them is never read, so never checked.
         self.holder_blocks = []
-        for index in range(self.limit):
-            fields = self._holder_fields(index, shown=index < self.holder_count)
+        for index in range(self.holder_count):
+            fields = self._holder_fields(index, shown=True)
             self.fields.update(fields)
             self.holder_blocks.append({"index": index, "number": index + 1, "fields": list(fields)})
         self.fields["marketing_consent"] = forms.BooleanField(

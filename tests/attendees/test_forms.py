@@ -100,7 +100,7 @@ def test_registration_form_answers_per_order_and_per_ticket(event):
 
 
 def test_registration_form_maps_service_fields_to_its_own(event):
-    form = _form(event)
+    form = _form(event, holder_count=2)
 
     assert form.field_for_error("holder_0_name") == "buyer_name"
     assert form.field_for_error("holder_0_email") == "buyer_email"
@@ -115,7 +115,7 @@ def test_registration_form_paid_and_free_types_side_by_side(event):
     form = _form(event, limit=2)
 
     assert [c[0] for c in form.fields[f"quantity_{paid.pk}"].choices] == [0, 1, 2]
-    assert len(form.holder_blocks) == 2
+    assert len(form.holder_blocks) == 1
 
 
 def test_waiting_list_form_quantity_from_one_to_the_limit(db):
@@ -124,3 +124,36 @@ def test_waiting_list_form_quantity_from_one_to_the_limit(db):
     assert form.is_valid()
     assert form.cleaned_data["quantity"] == 3
     assert [c[0] for c in form.fields["quantity"].choices] == [1, 2, 3]
+
+
+def test_registration_form_builds_holder_fields_only_for_the_blocks_shown(event):
+    TicketTypeFactory(event=event, quantity=30)
+
+    one = _form(event)
+    three = _form(event, holder_count=3)
+
+    assert [b["index"] for b in one.holder_blocks] == [0]
+    assert not any(name.startswith("holder_") for name in one.fields)
+    assert [b["index"] for b in three.holder_blocks] == [0, 1, 2]
+    assert sorted(n for n in three.fields if n.startswith("holder_")) == [
+        "holder_1_email",
+        "holder_1_name",
+        "holder_2_email",
+        "holder_2_name",
+    ]
+
+
+def test_registration_form_ignores_a_block_beyond_the_tickets_picked(event):
+    standard = TicketTypeFactory(event=event, quantity=30)
+    data = {
+        f"quantity_{standard.pk}": "1",
+        "buyer_name": "Alex",
+        "buyer_email": "alex@example.com",
+        "holder_2_name": "x" * 500,
+        "holder_2_email": "not an e-mail",
+    }
+
+    form = _form(event, data)
+
+    assert form.is_valid(), form.errors
+    assert form.holders() == [("Alex", "alex@example.com")]

@@ -598,3 +598,34 @@ def test_register_posted_page_keeps_the_prototype_until_the_limit(client, standa
 
     assert '<fieldset class="card fan-section fan-holder" data-holder="1">' in html
     assert "<template data-holder-template>" not in html  # every block the limit allows is already there
+
+
+# What a buyer costs (the sale burst: every buyer GETs the open form, then POSTs it)
+
+
+@pytest.mark.parametrize("types", [1, 3])
+def test_register_open_form_anonymous_get_costs_three_queries(client, event, types, django_assert_num_queries):
+    for position in range(types):
+        TicketTypeFactory(event=event, name=f"Type {position}", quantity=20, position=position)
+
+    # The event with its community and venue, the ticket types, the questions.
+    with django_assert_num_queries(3):
+        response = client.get(_url(event))
+
+    assert response.content.decode().count('data-quantity=""') == types
+    assert 'name="holder_1_name"' not in response.content.decode()
+
+
+@pytest.mark.parametrize("types", [1, 3])
+def test_register_post_one_ticket_costs_eighteen_queries(client, event, types, django_assert_num_queries):
+    ticket_types = [
+        TicketTypeFactory(event=event, name=f"Type {position}", quantity=20, position=position)
+        for position in range(types)
+    ]
+
+    with django_assert_num_queries(18):
+        response = _post(client, event, _form(ticket_types[0], **{f"quantity_{t.pk}": "0" for t in ticket_types[1:]}))
+
+    order = Order.objects.get()
+    assert response["Location"] == reverse("attendees:order", kwargs={"token": order.access_token})
+    assert Ticket.objects.filter(order=order).count() == 1
