@@ -604,12 +604,12 @@ def test_register_posted_page_keeps_the_prototype_until_the_limit(client, standa
 
 
 @pytest.mark.parametrize("types", [1, 3])
-def test_register_open_form_anonymous_get_costs_three_queries(client, event, types, django_assert_num_queries):
+def test_register_open_form_anonymous_get_costs_four_queries(client, event, types, django_assert_num_queries):
     for position in range(types):
         TicketTypeFactory(event=event, name=f"Type {position}", quantity=20, position=position)
 
-    # The event with its community and venue, the ticket types, the questions.
-    with django_assert_num_queries(3):
+    # The page's version (the cache's key), the event with its community and venue, the ticket types, the questions.
+    with django_assert_num_queries(4):
         response = client.get(_url(event))
 
     assert response.content.decode().count('data-quantity=""') == types
