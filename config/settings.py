@@ -13,6 +13,12 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=False)
 _DEV_SECRET = "dev-only-insecure-secret-key-change-me-in-production"  # noqa: S105 (local development only)
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET if DEBUG else "")
+if not SECRET_KEY and env.bool("KEYLESS_COMMAND", default=False):
+    # manage.py sets this for commands that sign nothing (migrations, checks, static files, messages): they run
+    # without configuration, on a throwaway key that no signed value outlives.
+    import secrets
+
+    SECRET_KEY = secrets.token_urlsafe(50)
 if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
 
