@@ -65,6 +65,8 @@ class Order(models.Model):
             models.Index(fields=["event", "status", "hold_expires_at"], name="order_event_status_idx"),
             models.Index(fields=["status", "hold_expires_at"], name="order_hold_idx"),
             models.Index(fields=["buyer_email"], name="order_buyer_email_idx"),
+            # The dashboard's cache version: the latest change to a community's orders, event by event.
+            models.Index(fields=["event", "updated_at"], name="order_event_updated_idx"),
         ]
 
     def __str__(self):
@@ -98,12 +100,20 @@ class Ticket(models.Model):
     secret = models.CharField(max_length=64, unique=True, default=ticket_secrets.new_ticket_secret)
     price = models.DecimalField(_("price"), max_digits=9, decimal_places=2, default=0)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.VALID)
+    # The person in the community's people list; linked when the order is placed (attendees.services.fans).
+    fan = models.ForeignKey("Fan", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets")
+    # First admission at any door, kept by checkin.services (cleared again when that check-in is undone).
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         ordering = ["order", "pk"]
+        indexes = [
+            # "Came before" (attendee list, door history): earlier admissions of the same e-mail.
+            models.Index(fields=["holder_email", "checked_in_at"], name="ticket_holder_email_idx"),
+        ]
 
     def __str__(self):
         return f"{self.holder_name} ({self.ticket_type})"
@@ -306,3 +316,74 @@ class OutgoingEmail(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class Tag(models.Model):
+    """A label organisers put on people of their community ("speaker", "sponsor", "regular")."""
+
+    community = models.ForeignKey("events.Community", on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["community", "name"], name="unique_tag_per_community")]
+
+    def __str__(self):
+        return self.name
+
+
+class Fan(models.Model):
+    """One person as a community knows them, across all its events: matched by account, else by e-mail.
+
+    The counters are kept by attendees.services.fans so the people page sorts and pages without aggregating.
+    """
+
+    community = models.ForeignKey("events.Community", on_delete=models.CASCADE, related_name="fans")
+    # Lower-cased; the one key that stays when a fan registers with and without an account.
+    email = models.EmailField(_("e-mail"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="fans"
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    note = models.TextField(_("organisers' note"), blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="fans", verbose_name=_("tags"))
+    # A flagged fan (e.g. after a code-of-conduct incident) is refused new registrations and shown at the door.
+    flagged = models.BooleanField(_("flagged"), default=False)
+    flag_reason = models.TextField(_("reason for the flag"), blank=True)
+    flagged_at = models.DateTimeField(null=True, blank=True)
+    flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    marketing_consent = models.BooleanField(_("may receive news about future events"), default=False)
+    marketing_consent_at = models.DateTimeField(null=True, blank=True)
+    events_registered = models.PositiveIntegerField(_("events registered"), default=0)
+    events_attended = models.PositiveIntegerField(_("events attended"), default=0)
+    no_shows = models.PositiveIntegerField(_("no-shows"), default=0)
+    first_seen_at = models.DateTimeField(_("first seen"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    # Name and e-mail lower-cased without accents, so the people page searches "zoe" and finds "Zoé".
+    search_text = models.CharField(max_length=460, blank=True, editable=False)
+    # Erasure is irreversible: the person's data is gone from every event of the community; who asked stays.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    erased_on_request_of_fan = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("fan")
+        verbose_name_plural = _("fans")
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["community", "email"], name="unique_fan_email_per_community")]
+        indexes = [
+            models.Index(fields=["community", "events_attended"], name="fan_attended_idx"),
+            models.Index(fields=["community", "last_seen_at"], name="fan_last_seen_idx"),
+            models.Index(fields=["community", "name"], name="fan_name_idx"),
+            models.Index(fields=["community", "events_registered"], name="fan_registered_idx"),
+        ]
+
+    def __str__(self):
+        return self.name or self.email

@@ -9,7 +9,7 @@ from django.db import transaction
 from django_tasks import task
 
 from attendees import emails
-from attendees.services import orders, payments, waitinglist
+from attendees.services import fans, orders, payments, waitinglist
 from events.models import Event
 
 
@@ -73,6 +73,41 @@ def send_reminder(order_id: int) -> str:
 def send_pending_emails() -> int:
     """The periodic safety net for e-mails: retries unsent rows and sends the reminders that are due."""
     return emails.send_pending() + emails.send_due_reminders()
+
+
+@task()
+def link_new_fans() -> int:
+    """Orders were placed: link their tickets to the communities' fans, in one batch (see fans.order_placed)."""
+    return fans.link_new_fans()
+
+
+@task()
+def sync_order_fans(order_id: int) -> int:
+    """An order entered or left the holding statuses: link its tickets to the community's fans, recount them."""
+    return len(fans.sync_orders(order_ids=[order_id]))
+
+
+@task()
+def sync_waiting_entry_fans(entry_id: int) -> int:
+    """Someone joined a waiting list: they are one of the community's people from now on."""
+    return len(fans.sync_waiting_entries(entry_ids=[entry_id]))
+
+
+@task()
+def recount_ticket_fans(ticket_ids: list[int]) -> int:
+    """The door let these tickets in (or undid it): their fans' attendance changed."""
+    return fans.recount_ticket_fans(ticket_ids=ticket_ids)
+
+
+@task()
+def recount_attendance_since(since: str) -> int:
+    """The door's check-ins since `since` (ISO 8601), in one batch: see fans.attendance_changed."""
+    return fans.recount_attendance_since(since=dt.datetime.fromisoformat(since))
+
+
+@task()
+def recount_community_fans(community_id: int) -> int:
+    return fans.recount_community(community_id=community_id)
 
 
 def enqueue_on_commit(task_obj, **kwargs) -> None:

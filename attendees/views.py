@@ -139,6 +139,7 @@ def _registration(request: HttpRequest, event: Event, *, offer: WaitingListEntry
             language=get_language(),
             offer_token=offer.offer_token if offer is not None else None,
             answers=form.answers(),
+            questions=questions,
         )
     except RegistrationError as exc:
         form.add_error(form.field_for_error(exc.field), exc.message)

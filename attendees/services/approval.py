@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from attendees import stripe_gateway
 from attendees.models import Order, Ticket
-from attendees.services import notifications, payments
+from attendees.services import fans, notifications, payments
 from attendees.services.errors import RegistrationError
 from attendees.services.inventory import check_availability, lock_event, move_order, take_seats
 from attendees.services.orders import cancel_locked
@@ -195,6 +195,7 @@ def add_registration(*, event: Event, ticket_type_id, name: str, email: str, by,
                                     language=clean_language(language or event.community.language))  # fmt: skip
         take_seats(event=event, types=types, counts=counts, now=now)
         notifications.order_confirmed(order=order)
+        fans.order_placed()
     logger.info("Order %s added by user %s", order.reference, getattr(by, "pk", None))
     return order
 

@@ -133,6 +133,10 @@ def move_order(*, order: Order, status: str, event: Event, types: Types, now: dt
             release_seats(event=event, types=types, counts=counts, now=now)
     ticket_status = _TICKET_STATUS.get(status, Ticket.Status.CANCELLED)
     order.tickets.exclude(status=ticket_status).update(status=ticket_status)
+    if was_holding != order.holds_seats:  # the people list counts holding registrations: recount, after commit
+        from attendees.services import fans  # fans reads what this module writes
+
+        fans.order_changed(order_id=order.pk)
 
 
 def recount_event(*, event: Event, now: dt.datetime | None = None) -> Event:

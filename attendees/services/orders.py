@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from attendees import stripe_gateway
 from attendees.models import Order, Ticket, WaitingListEntry
-from attendees.services import notifications, payments
+from attendees.services import fans, notifications, payments
 from attendees.services.errors import RegistrationError
 from attendees.services.inventory import (
     Types,
@@ -180,6 +180,7 @@ def place_order(
     language: str = "en",
     offer_token: str | None = None,
     answers: dict | None = None,
+    questions: list | None = None,
 ) -> Order:
     """Register for `event`: free tickets are confirmed at once; paid ones are held while the buyer pays at Stripe
     Checkout (`order.stripe_checkout_url`), and confirmed by the webhook.
@@ -187,16 +188,22 @@ def place_order(
     `quantities` maps ticket type ids to numbers of tickets; `holders` gives (name, e-mail) for each ticket, in the
     order of `quantities`. `offer_token` claims a waiting-list offer, whose places are kept for its holder.
     `answers` answers the event's questions: {(question id, ticket index or None): value} (see
-    questions.clean_answers); they are saved with the order.
+    questions.clean_answers); they are saved with the order. `questions`: the event's questions when the caller
+    has already read them (the registration page has), else they are read here.
     """
     counts = _clean_quantities(quantities, limit=event.max_tickets_per_order)
     holders = _clean_holders(holders, sum(counts.values()))
     buyer_name = clean_name(buyer_name, field="buyer_name")
     buyer_email = clean_email(buyer_email, field="buyer_email")
     language = clean_language(language)
-    cleaned_answers = clean_answers(questions=questions_for(event), answers=answers, ticket_count=len(holders))
+    cleaned_answers = clean_answers(
+        questions=questions if questions is not None else questions_for(event),
+        answers=answers,
+        ticket_count=len(holders),
+    )
     now = timezone.now()
     check_event_open(event, now=now)  # cheap refusals before taking the lock
+    fans.check_not_flagged(community_id=event.community_id, emails=[buyer_email, *(e for _n, e in holders)], user=user)
     if offer_token is None:
         _refuse_early_when_full(event_id=event.pk, wanted=sum(counts.values()), now=now)
 
@@ -294,6 +301,7 @@ def _create_order(*, event, types, chosen, counts, holders, buyer_name, buyer_em
         entry.updated_at = now
         entry.save(update_fields=["status", "order", "updated_at"])
     take_seats(event=event, types=types, counts=counts, now=now)
+    fans.order_placed()  # linked to the community's people after commit, in a batch
     if entry is not None and entry.offered_quantity > sum(counts.values()):
         offer_next_locked(event=event, types=types, now=now)  # the places the claimant did not take
     if status == Order.Status.CONFIRMED:

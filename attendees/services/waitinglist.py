@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from attendees.models import Order, WaitingListEntry
 from attendees.secrets import new_access_token
-from attendees.services import notifications
+from attendees.services import fans, notifications
 from attendees.services.errors import RegistrationError
 from attendees.services.inventory import Types, free_seats, hold_offer_seats, lock_event, release_offer_seats
 from attendees.services.validation import check_event_open, clean_email, clean_language, clean_name
@@ -160,7 +160,8 @@ def join_waiting_list(
             raise RegistrationError("places_available", _("There are places left: you can register right away."))
         if WaitingListEntry.objects.filter(event=event, email=email, status__in=WaitingListEntry.ACTIVE).exists():
             raise RegistrationError("duplicate", _("This e-mail address is already on the waiting list."))
-        return WaitingListEntry.objects.create(
+        fans.check_not_flagged(community_id=event.community_id, emails=[email], user=user, field="email")
+        entry = WaitingListEntry.objects.create(
             event=event,
             name=name,
             email=email,
@@ -170,6 +171,8 @@ def join_waiting_list(
             created_at=now,
             updated_at=now,
         )
+        fans.waiting_entry_changed(entry_id=entry.pk)
+        return entry
 
 
 def leave_waiting_list(*, entry: WaitingListEntry) -> WaitingListEntry:

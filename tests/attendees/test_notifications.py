@@ -60,7 +60,7 @@ def test_free_order_sends_one_confirmation_after_commit(free_type, django_captur
         order = buy(free_type)
         assert mail.outbox == []  # nothing before the commit
 
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the confirmation, and linking the order to the community's people
     assert sent() == [(["ada@example.com"], f"[{community}] Your tickets for Spring meetup")]
     assert rows() == [(f"confirmation:order:{order.pk}", OutgoingEmail.Status.SENT, 1)]
 
