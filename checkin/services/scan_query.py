@@ -1,0 +1,233 @@
+"""The scan's statements: lock the ticket row, read it with everything the door's rules and counters need in one
+statement, record the attempt, mark the ticket's first admission.
+
+This is the door's hot path (bench/scan.py: a scan must cost no more than about three /healthz requests). Built
+with the ORM, the read (a dozen subqueries) took Django longer to compile than the database took to run it, and
+the insert and the update cost about a millisecond of Python each, as much as the database's work; so they are
+written once here in SQL that both PostgreSQL and SQLite read, with the table and column names taken from the
+models. tests/checkin/test_services.py runs every rule through them on both databases.
+"""
+
+import datetime as dt
+import functools
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.utils import timezone
+
+from attendees.models import Fan, Order, Question, Ticket
+from checkin.models import CheckIn, Door
+from events.models import Event, TicketType
+
+_TICKET_FIELDS = ["id", "order_id", "ticket_type_id", "holder_name", "holder_email", "status", "fan_id"]
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _column(model, field: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(field).column)
+
+
+@functools.cache
+def _lock_sql(vendor: str, by: str) -> str:
+    """Lock the ticket found `by` "secret" or "id" and return its id.
+
+    Apart from the read that follows: in PostgreSQL's READ COMMITTED, a statement that waited for a row lock
+    still sees the rest of the database as it was when it started, so the door's movements must be read by a
+    statement that starts once the lock is held (20 devices at once would otherwise all see "not inside").
+    """
+    sql = f"SELECT t.{_column(Ticket, 'id')} FROM {_table(Ticket)} t WHERE t.{_column(Ticket, by)} = %s"  # noqa: S608
+    if vendor == "postgresql":
+        sql += " FOR UPDATE"  # SQLite has no row locks: it serialises whole write transactions instead
+    return sql
+
+
+@functools.cache
+def _sql() -> str:
+    """The read of the locked ticket and all the rules need."""
+    t, c = _table, _column
+    door_types = Door.ticket_types.through
+    ticket_columns = ", ".join(f"t.{c(Ticket, f)}" for f in _TICKET_FIELDS)
+    # The parameters, in the order of the text, are listed in locked_ticket.
+    fan_match = (
+        f"f.{c(Fan, 'community')} = %s AND (f.{c(Fan, 'id')} = t.{c(Ticket, 'fan')}"
+        f" OR f.{c(Fan, 'email')} = LOWER(t.{c(Ticket, 'holder_email')}))"
+    )
+    standing = (
+        f"FROM {t(CheckIn)} m WHERE m.{c(CheckIn, 'ticket')} = t.{c(Ticket, 'id')} AND m.{c(CheckIn, 'door')} = %s"
+        f" AND m.{c(CheckIn, 'successful')} AND m.{c(CheckIn, 'undone_at')} IS NULL"
+        f" ORDER BY m.{c(CheckIn, 'scanned_at')} DESC, m.{c(CheckIn, 'id')} DESC LIMIT 1"
+    )
+    # The door's counters (checkin.selectors.door_counts) before this scan, read with the ticket: the scan's
+    # answer carries them without another statement.
+    counters = (
+        f"SELECT COUNT(CASE WHEN m.{c(CheckIn, 'kind')} = %s AND NOT m.{c(CheckIn, 'conflict')} THEN 1 END)"  # noqa: S608
+        f" AS entries, COUNT(CASE WHEN m.{c(CheckIn, 'kind')} = %s THEN 1 END) AS exits,"
+        f" COUNT(DISTINCT CASE WHEN m.{c(CheckIn, 'kind')} = %s THEN m.{c(CheckIn, 'ticket')} END) AS entered"
+        f" FROM {t(CheckIn)} m WHERE m.{c(CheckIn, 'door')} = %s"
+        f" AND m.{c(CheckIn, 'successful')} AND m.{c(CheckIn, 'undone_at')} IS NULL"
+    )
+    # Only names from the models are put into the text; every value goes as a parameter.
+    sql = f"""
+        SELECT {ticket_columns}, o.{c(Order, "event")}, o.{c(Order, "status")}, tt.{c(TicketType, "name")},
+            EXISTS (SELECT 1 FROM {t(Fan)} f WHERE {fan_match} AND f.{c(Fan, "flagged")}),
+            (SELECT f.{c(Fan, "note")} FROM {t(Fan)} f WHERE {fan_match} AND f.{c(Fan, "note")} <> '' LIMIT 1),
+            (NOT EXISTS (SELECT 1 FROM {t(door_types)} d WHERE d.{c(door_types, "door")} = %s)
+             OR EXISTS (SELECT 1 FROM {t(door_types)} d WHERE d.{c(door_types, "door")} = %s
+                        AND d.{c(door_types, "tickettype")} = t.{c(Ticket, "ticket_type")})),
+            (SELECT m.{c(CheckIn, "kind")} {standing}),
+            (SELECT m.{c(CheckIn, "id")} {standing}),
+            (SELECT COUNT(DISTINCT o2.{c(Order, "event")})
+             FROM {t(Ticket)} t2
+             JOIN {t(Order)} o2 ON o2.{c(Order, "id")} = t2.{c(Ticket, "order")}
+             JOIN {t(Event)} e2 ON e2.{c(Event, "id")} = o2.{c(Order, "event")}
+             WHERE e2.{c(Event, "community")} = %s AND e2.{c(Event, "start")} < %s
+               AND t2.{c(Ticket, "checked_in_at")} IS NOT NULL
+               AND (LOWER(t2.{c(Ticket, "holder_email")}) = LOWER(t.{c(Ticket, "holder_email")})
+                    OR t2.{c(Ticket, "fan")} = t.{c(Ticket, "fan")})),
+            EXISTS (SELECT 1 FROM {t(Question)} q
+                    WHERE q.{c(Question, "event")} = %s AND q.{c(Question, "show_at_door")}),
+            EXISTS (SELECT 1 FROM {t(CheckIn)} m WHERE m.{c(CheckIn, "ticket")} = t.{c(Ticket, "id")}
+                    AND m.{c(CheckIn, "door")} = %s AND m.{c(CheckIn, "kind")} = %s
+                    AND m.{c(CheckIn, "successful")} AND m.{c(CheckIn, "undone_at")} IS NULL),
+            counters.entries, counters.exits, counters.entered
+        FROM {t(Ticket)} t
+        JOIN {t(Order)} o ON o.{c(Order, "id")} = t.{c(Ticket, "order")}
+        JOIN {t(TicketType)} tt ON tt.{c(TicketType, "id")} = t.{c(Ticket, "ticket_type")}
+        CROSS JOIN ({counters}) counters
+        WHERE t.{c(Ticket, "id")} = %s
+    """  # noqa: S608
+    return sql
+
+
+def locked_ticket(*, door: Door, code: str | None = None, ticket_id: int | None = None) -> Ticket | None:
+    """The ticket with this secret (or id), locked for the transaction, or None.
+
+    The ticket carries `order` (event_id, status) and `ticket_type` (name) and: `fan_flagged`, `fan_note`,
+    `type_admitted` (the door takes its type), `last_kind` / `last_pk` (its latest standing movement at the door:
+    inside when an entry), `earlier_events` (earlier events of the community it was let in at) and
+    `door_questions` (the event has questions shown at the door), `entered_before` (it has a standing entry at
+    the door) and `door_totals`: (entries not in conflict, exits, tickets entered) of the door's standing
+    movements before this scan.
+    """
+    event = door.event
+    by, key = ("id", ticket_id) if ticket_id is not None else ("secret", code)
+    with connection.cursor() as cursor:
+        cursor.execute(_lock_sql(connection.vendor, by), [key])
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    params = [
+        event.community_id,  # flagged fan
+        event.community_id,  # fan note
+        door.pk,  # door takes every type...
+        door.pk,  # ...or this one
+        door.pk,  # latest movement: kind
+        door.pk,  # latest movement: id
+        event.community_id,  # earlier events
+        event.start,
+        event.pk,  # door questions
+        door.pk,  # entered before
+        CheckIn.Kind.ENTRY,
+        CheckIn.Kind.ENTRY,  # counters: entries...
+        CheckIn.Kind.EXIT,  # ...exits...
+        CheckIn.Kind.ENTRY,  # ...tickets entered...
+        door.pk,  # ...at this door
+        found[0],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(), params)
+        row = cursor.fetchone()
+    fields = len(_TICKET_FIELDS)
+    ticket = Ticket.from_db(connection.alias, _TICKET_FIELDS, row[:fields])
+    event_id, order_status, type_name = row[fields : fields + 3]
+    ticket.order = Order.from_db(
+        connection.alias, ["id", "event_id", "status"], [ticket.order_id, event_id, order_status]
+    )
+    ticket.ticket_type = TicketType.from_db(connection.alias, ["id", "name"], [ticket.ticket_type_id, type_name])
+    flagged, note, admitted, last_kind, last_pk, earlier, questions, entered, *totals = row[fields + 3 :]
+    ticket.fan_flagged = bool(flagged)
+    ticket.fan_note = note or ""
+    ticket.type_admitted = bool(admitted)
+    ticket.last_kind = last_kind
+    ticket.last_pk = last_pk
+    ticket.earlier_events = earlier or 0
+    ticket.door_questions = bool(questions)
+    ticket.entered_before = bool(entered)
+    ticket.door_totals = tuple(totals)
+    return ticket
+
+
+_VOLUNTEER_FIELDS = ["first_name", "last_name", "email", get_user_model().USERNAME_FIELD]
+
+
+@functools.cache
+def _previous_sql() -> str:
+    user, c = get_user_model(), _column
+    volunteer_columns = ", ".join(f"u.{c(user, f)}" for f in _VOLUNTEER_FIELDS)
+    return (
+        f"SELECT m.{c(CheckIn, 'scanned_at')}, m.{c(CheckIn, 'volunteer')}, {volunteer_columns}"  # noqa: S608
+        f" FROM {_table(CheckIn)} m LEFT JOIN {_table(user)} u ON u.{c(user, 'id')} = m.{c(CheckIn, 'volunteer')}"
+        f" WHERE m.{c(CheckIn, 'id')} = %s"
+    )
+
+
+def previous_checkin(pk: int) -> CheckIn:
+    """The admission a repeated scan ran into, with what "already checked in at 19:03 by Alex" needs: its time and
+    its volunteer's names (the rest of the row is read if asked for)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_previous_sql(), [pk])
+        scanned_at, volunteer_id, *names = cursor.fetchone()
+    if timezone.is_naive(scanned_at):  # SQLite's driver gives the stored UTC time without its zone
+        scanned_at = scanned_at.replace(tzinfo=dt.UTC)
+    previous = _loaded(CheckIn, {"id": pk, "scanned_at": scanned_at, "volunteer_id": volunteer_id})
+    previous.volunteer = None
+    if volunteer_id is not None:
+        previous.volunteer = _loaded(
+            get_user_model(), {"id": volunteer_id, **dict(zip(_VOLUNTEER_FIELDS, names, strict=True))}
+        )
+    return previous
+
+
+def _loaded(model, values: dict):
+    """An instance as the ORM loads one with only these fields (from_db takes them in the model's field order)."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(connection.alias, names, [values[name] for name in names])
+
+
+@functools.cache
+def _insert_sql() -> tuple[str, tuple]:
+    fields = tuple(f for f in CheckIn._meta.concrete_fields if not f.primary_key)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    pk = _column(CheckIn, "id")
+    sql = f"INSERT INTO {_table(CheckIn)} ({columns}) VALUES ({placeholders}) RETURNING {pk}"  # noqa: S608
+    return sql, fields
+
+
+def insert_checkin(row: CheckIn) -> None:
+    """`row.save(force_insert=True)` without the ORM's compiling (no signal listens to CheckIn's saves).
+
+    Raises IntegrityError like save() when the (device, nonce) is taken.
+    """
+    sql, fields = _insert_sql()
+    values = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row.pk = cursor.fetchone()[0]
+    row._state.adding = False
+    row._state.db = connection.alias
+
+
+def mark_checked_in(*, ticket_id: int, at) -> None:
+    """The ticket's first admission at any door: an offline one uploaded late may be earlier than the one
+    recorded, so the earlier time wins."""
+    column = _column(Ticket, "checked_in_at")
+    sql = (
+        f"UPDATE {_table(Ticket)} SET {column} = %s"  # noqa: S608
+        f" WHERE {_column(Ticket, 'id')} = %s AND ({column} IS NULL OR {column} > %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [at, ticket_id, at])
