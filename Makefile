@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DEBUG ?= 1
 
-.PHONY: demo test install install-dev chromium migrate demo-data serve test-unit test-browser lint check messages bench bench-sale clean
+.PHONY: demo test install install-dev chromium migrate demo-data serve test-unit test-browser lint check messages bench bench-sale bench-scan bench-people clean
 
 ## make demo: install, migrate, load the demo data and serve the site on SQLite.
 demo: install migrate demo-data serve
@@ -85,6 +85,14 @@ bench: install
 ## A sale burst under gunicorn on PostgreSQL: 1,000 buyers for 300 places, free and paid (see docs/benchmarks.md).
 bench-sale: install
 	$(PY) -m bench.sale $(BENCH_ARGS)
+
+## Organiser pages over 10,000 registrations and 50,000 people, and a 100,000-row export, on PostgreSQL.
+bench-people: install
+	$(PY) -m bench.people $(BENCH_ARGS)
+
+## Door scans under gunicorn on PostgreSQL: 10 devices, first scans and repeats, beside /healthz (see docs/benchmarks.md).
+bench-scan: install
+	$(PY) -m bench.scan $(BENCH_ARGS)
 
 messages: install-dev
 	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=tests --ignore=bench

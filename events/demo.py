@@ -60,8 +60,8 @@ def load_demo(*, today: dt.date | None = None) -> DemoResult:
         for community in (london, lyon):
             _upsert(result, Membership, {"community": community, "user": organiser}, {"role": "organiser"})
             _upsert(result, Membership, {"community": community, "user": volunteer}, {"role": "volunteer"})
-        # Registrations, tickets and check-ins come with the attendees and checkin apps: add their
-        # demo step here (e.g. `attendees.demo.load(events=..., result=result)`), built on their services.
+        # Registrations and check-ins are loaded after this by attendees.demo and checkin.demo (the
+        # load_demo command lives in checkin, the app that knows all three).
     result.communities = [london, lyon]
     names = [london.name, lyon.name]
     result.logins = [
