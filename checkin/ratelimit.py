@@ -36,7 +36,8 @@ def is_limited(*, device: str, user_id) -> bool:
     current = _keys(device=device, user_id=user_id, window=window)
     previous = _keys(device=device, user_id=user_id, window=window - 1)
     counts = cache.get_many([*current, *previous])
-    return any(counts.get(now, 0) + counts.get(before, 0) >= _limit() for now, before in zip(current, previous))
+    pairs = zip(current, previous, strict=True)
+    return any(counts.get(now, 0) + counts.get(before, 0) >= _limit() for now, before in pairs)
 
 
 def count_miss(*, device: str, user_id) -> None:
