@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -113,6 +114,8 @@ class Ticket(models.Model):
         indexes = [
             # "Came before" (attendee list, door history): earlier admissions of the same e-mail.
             models.Index(fields=["holder_email", "checked_in_at"], name="ticket_holder_email_idx"),
+            # The same, case aside: the door's history cue on every scan (checkin.services.scan_query).
+            models.Index(Lower("holder_email"), "checked_in_at", name="ticket_holder_email_lower_idx"),
         ]
 
     def __str__(self):

@@ -6,11 +6,13 @@ Each is shaped for a fixed number of queries whatever the number of tickets (see
 import datetime as dt
 import hashlib
 import re
+import time
 import unicodedata
 from collections import defaultdict
 
 from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -29,6 +31,8 @@ SEARCH_MAX_RESULTS = 20
 LIST_KEPT_AFTER_END = dt.timedelta(hours=12)
 # How old the "expected" counter of the scan answers may be: it moves only with registrations and cancellations.
 EXPECTED_CACHE_SECONDS = 15
+# How often the "inside" and "checked in" counters are counted afresh from the door's rows (see door_counts).
+MOVEMENTS_RECOUNT_SECONDS = 2
 
 
 # --- the answer to a scan ---------------------------------------------------------------------------------------
@@ -113,7 +117,8 @@ def door_answers(*, ticket: Ticket) -> list[dict]:
 
 
 def _fan_match(*, ticket: Ticket) -> Q:
-    query = Q(holder_email__iexact=ticket.holder_email)
+    # Lower-cased on both sides, as the index on the tickets' lower-cased e-mail has it.
+    query = Q(holder_email_lower=ticket.holder_email.lower())
     if ticket.fan_id:
         query |= Q(fan_id=ticket.fan_id)
     return query
@@ -122,7 +127,8 @@ def _fan_match(*, ticket: Ticket) -> Q:
 def history_for(*, ticket: Ticket, event) -> str:
     """ "First meetup", "5th meetup": earlier events of the community where this fan (same e-mail) was let in."""
     earlier = (
-        Ticket.objects.filter(_fan_match(ticket=ticket))
+        Ticket.objects.alias(holder_email_lower=Lower("holder_email"))
+        .filter(_fan_match(ticket=ticket))
         .filter(
             order__event__community_id=event.community_id,
             order__event__start__lt=event.start,
@@ -167,28 +173,50 @@ def expected_tickets(door: Door):
     )
 
 
-def door_counts(*, door: Door, movements: dict | None = None) -> dict:
-    """Inside now, checked in (people let in at least once) and expected, at this door: one query, and one more
-    every EXPECTED_CACHE_SECONDS for `expected`; none for `inside` and `checked_in` when `movements` has them
-    (a scan's `counts`, read with its ticket).
+def door_counts(*, door: Door, change: tuple[int, int] | None = None) -> dict:
+    """Inside now, checked in (people let in at least once) and expected, at this door.
 
     Inside = entries - exits among standing movements: an exit is only recorded for someone inside and an entry
     only for someone outside, except the offline conflicts, which let in someone already in and are left out.
-    `expected` changes only with registrations, so every scan need not count the event's tickets again.
+
+    Counting the door's movements costs more with every check-in, so the two counters are kept in the cache and
+    counted afresh from the rows at most every MOVEMENTS_RECOUNT_SECONDS; a scan adds its own `change` (inside,
+    checked in: see checkin.services.checkins) to them, so its answer includes it. What a scan on another worker
+    changed meanwhile shows at the next recount when the cache is each worker's memory, at once with Redis
+    (where two scans at the same instant may still lose one's change until the recount). Undo and offline sync
+    drop the counters (forget_door_counts): the next answer recounts. `expected` changes only with
+    registrations, so it is counted every EXPECTED_CACHE_SECONDS.
     """
-    if movements is None:
-        totals = CheckIn.objects.filter(door=door, successful=True, undone_at__isnull=True).aggregate(
-            entries=Count("pk", filter=Q(kind=Kind.ENTRY, conflict=False)),
-            exits=Count("pk", filter=Q(kind=Kind.EXIT)),
-            checked_in=Count("ticket_id", distinct=True, filter=Q(kind=Kind.ENTRY)),
-        )
-        movements = {"inside": max(totals["entries"] - totals["exits"], 0), "checked_in": totals["checked_in"]}
-    key = f"checkin:expected:{door.pk}"
-    expected = cache.get(key)
+    key = f"checkin:movements:{door.pk}"
+    kept = cache.get(key)
+    now = time.time()
+    if kept is None or not 0 <= now - kept["counted"] < MOVEMENTS_RECOUNT_SECONDS:
+        # Counted after the scan's commit: its own row is in.
+        kept = {"counted": now, **_movements_counted(door)}
+        cache.set(key, kept, MOVEMENTS_RECOUNT_SECONDS * 2)
+    elif change is not None and change != (0, 0):
+        kept = {**kept, "inside": max(kept["inside"] + change[0], 0), "checked_in": kept["checked_in"] + change[1]}
+        cache.set(key, kept, MOVEMENTS_RECOUNT_SECONDS * 2)
+    expected_key = f"checkin:expected:{door.pk}"
+    expected = cache.get(expected_key)
     if expected is None:
         expected = expected_tickets(door).count()
-        cache.set(key, expected, EXPECTED_CACHE_SECONDS)
-    return {"inside": movements["inside"], "checked_in": movements["checked_in"], "expected": expected}
+        cache.set(expected_key, expected, EXPECTED_CACHE_SECONDS)
+    return {"inside": kept["inside"], "checked_in": kept["checked_in"], "expected": expected}
+
+
+def forget_door_counts(door_id: int) -> None:
+    """Drop a door's kept counters, after a change a scan's own `change` does not describe (undo, offline sync)."""
+    cache.delete(f"checkin:movements:{door_id}")
+
+
+def _movements_counted(door: Door) -> dict:
+    totals = CheckIn.objects.filter(door=door, successful=True, undone_at__isnull=True).aggregate(
+        entries=Count("pk", filter=Q(kind=Kind.ENTRY, conflict=False)),
+        exits=Count("pk", filter=Q(kind=Kind.EXIT)),
+        checked_in=Count("ticket_id", distinct=True, filter=Q(kind=Kind.ENTRY)),
+    )
+    return {"inside": max(totals["entries"] - totals["exits"], 0), "checked_in": totals["checked_in"]}
 
 
 # --- the door list for offline decisions ------------------------------------------------------------------------

@@ -191,7 +191,7 @@ def scan(request, door, volunteer):
     limiter.record(checkin)
     answer = selectors.scan_answer(checkin, door=door)
     answer["nonce"] = checkin.nonce
-    answer["counts"] = selectors.door_counts(door=door, movements=getattr(checkin, "counts", None))
+    answer["counts"] = selectors.door_counts(door=door, change=getattr(checkin, "count_change", None))
     return JsonResponse(answer)
 
 

@@ -18,6 +18,7 @@ from attendees.secrets import is_well_formed_secret
 from attendees.signals import attendance_changed
 from checkin.errors import CheckInError
 from checkin.models import CheckIn, Door
+from checkin.selectors import forget_door_counts
 from checkin.services.rules import ticket_refusal
 from checkin.services.scan_query import insert_checkin, locked_ticket, mark_checked_in, previous_checkin
 
@@ -44,7 +45,8 @@ def scan(*, door: Door, volunteer, request: ScanRequest) -> CheckIn:
 
     The same (device, nonce) again returns the first row and records nothing. The returned row has `ticket`
     (with its order and ticket type, or None), `previous` and, for a ticket, `ticket.fan_note` loaded; when the
-    ticket was read, `counts` too: the door's {"inside", "checked_in"} with this scan in (see _counts_after).
+    ticket was read, `count_change` too: what the scan changed in the door's (inside, checked in) counters (see
+    checkin.selectors.door_counts).
     """
     checkin, admitted_ticket_id = _scan(door=door, volunteer=volunteer, request=request)
     if admitted_ticket_id is not None:
@@ -71,6 +73,7 @@ def sync_scans(*, door: Door, volunteer, requests: list[ScanRequest], limiter) -
             admitted.append(admitted_ticket_id)
     if admitted:
         _announce(admitted)
+    forget_door_counts(door.pk)  # committed: the next answer counts the door's movements afresh
     return results
 
 
@@ -109,6 +112,7 @@ def undo(*, door: Door, checkin_id: int, volunteer) -> CheckIn:
         if first != ticket.checked_in_at:
             ticket.checked_in_at = first
             ticket.save(update_fields=["checked_in_at"])
+    forget_door_counts(door.pk)  # committed: the next answer counts the door's movements afresh
     _announce([ticket.pk])
     return checkin
 
@@ -156,23 +160,18 @@ def _decide(row: CheckIn, *, door: Door, request: ScanRequest) -> tuple[CheckIn,
     if ticket is None:
         return _record(row, reason=Reason.UNKNOWN), None
     row, admitted_ticket_id = _decide_ticket(row, ticket=ticket, door=door, request=request)
-    row.counts = _counts_after(row, ticket=ticket)
+    row.count_change = _count_change(row, ticket=ticket)
     return row, admitted_ticket_id
 
 
-def _counts_after(row: CheckIn, *, ticket: Ticket) -> dict:
-    """The door's counters with this scan in, from those read with the locked ticket: no statement more.
-
-    As checkin.selectors.door_counts counts them: inside = entries (conflicts aside) - exits, checked in =
-    tickets with a standing entry. Scans of other tickets committing meanwhile show in the next answer.
-    """
-    entries, exits, entered = ticket.door_totals
-    if row.successful and row.kind == Kind.ENTRY:
-        entries += 0 if row.conflict else 1
-        entered += 0 if ticket.entered_before else 1
-    elif row.successful:
-        exits += 1
-    return {"inside": max(entries - exits, 0), "checked_in": entered}
+def _count_change(row: CheckIn, *, ticket: Ticket) -> tuple[int, int]:
+    """What this scan changes in the door's (inside, checked in) counters, as checkin.selectors.door_counts counts
+    them: inside = entries (conflicts aside) - exits, checked in = tickets with a standing entry."""
+    if not row.successful:
+        return 0, 0
+    if row.kind == Kind.EXIT:
+        return -1, 0
+    return (0 if row.conflict else 1), (0 if ticket.entered_before else 1)
 
 
 def _decide_ticket(row: CheckIn, *, ticket: Ticket, door: Door, request: ScanRequest) -> tuple[CheckIn, int | None]:

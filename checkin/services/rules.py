@@ -5,7 +5,7 @@ event, so a device offline decides as the server would.
 """
 
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, gettext_noop, pgettext
 
 from attendees.models import Order, Ticket
 from checkin.models import CheckIn
@@ -53,33 +53,37 @@ def local_time(moment, event) -> str:
     return timezone.localtime(moment, event.tz).strftime("%H:%M")
 
 
+# Every sentence of the door with its %(placeholders)s, marked for translation and translated when said.
+_SENTENCES = {
+    "welcome": gettext_noop("Welcome, %(name)s: %(ticket_type)s"),
+    "conflict": gettext_noop("Welcome, %(name)s: %(ticket_type)s (also let in on another device while offline)"),
+    "exit": gettext_noop("Goodbye, %(name)s: they can come back in"),
+    "undone": gettext_noop("Check-in of %(name)s undone"),
+    Reason.ALREADY_CHECKED_IN: gettext_noop("Already checked in at %(time)s by %(who)s at %(door)s"),
+    "already_checked_in_nobody": gettext_noop("Already checked in at %(time)s at %(door)s"),
+    Reason.NOT_INSIDE: gettext_noop("%(name)s is not inside: no entry at %(door)s to match this exit"),
+    Reason.CANCELLED: gettext_noop("Ticket cancelled"),
+    Reason.REFUNDED: gettext_noop("Ticket refunded"),
+    Reason.PAYMENT_PENDING: gettext_noop("Payment pending: this order is not paid yet"),
+    Reason.APPROVAL_PENDING: gettext_noop("Approval pending: the organisers have not approved this registration yet"),
+    Reason.EVENT_CANCELLED: gettext_noop("This event is cancelled"),
+    Reason.WRONG_EVENT: gettext_noop("This ticket is for another event"),
+    Reason.WRONG_DOOR: gettext_noop("Wrong door: %(ticket_type)s tickets are not let in at %(door)s"),
+    Reason.FLAGGED: gettext_noop("Flagged by the organisers: ask an organiser before letting %(name)s in"),
+    Reason.UNKNOWN: gettext_noop("Unknown code: no ticket has this code"),
+    Reason.INVALID: gettext_noop("Not a ticket code"),
+    "rate_limited": gettext_noop("Too many unknown codes: wait a minute before scanning again"),
+}
+
+
 def templates() -> dict[str, str]:
     """Every sentence of the door with its %(placeholders)s, in the active language (the door list sends them)."""
-    return {
-        "welcome": gettext("Welcome, %(name)s: %(ticket_type)s"),
-        "conflict": gettext("Welcome, %(name)s: %(ticket_type)s (also let in on another device while offline)"),
-        "exit": gettext("Goodbye, %(name)s: they can come back in"),
-        "undone": gettext("Check-in of %(name)s undone"),
-        Reason.ALREADY_CHECKED_IN: gettext("Already checked in at %(time)s by %(who)s at %(door)s"),
-        "already_checked_in_nobody": gettext("Already checked in at %(time)s at %(door)s"),
-        Reason.NOT_INSIDE: gettext("%(name)s is not inside: no entry at %(door)s to match this exit"),
-        Reason.CANCELLED: gettext("Ticket cancelled"),
-        Reason.REFUNDED: gettext("Ticket refunded"),
-        Reason.PAYMENT_PENDING: gettext("Payment pending: this order is not paid yet"),
-        Reason.APPROVAL_PENDING: gettext("Approval pending: the organisers have not approved this registration yet"),
-        Reason.EVENT_CANCELLED: gettext("This event is cancelled"),
-        Reason.WRONG_EVENT: gettext("This ticket is for another event"),
-        Reason.WRONG_DOOR: gettext("Wrong door: %(ticket_type)s tickets are not let in at %(door)s"),
-        Reason.FLAGGED: gettext("Flagged by the organisers: ask an organiser before letting %(name)s in"),
-        Reason.UNKNOWN: gettext("Unknown code: no ticket has this code"),
-        Reason.INVALID: gettext("Not a ticket code"),
-        "rate_limited": gettext("Too many unknown codes: wait a minute before scanning again"),
-    }
+    return {key: gettext(text) for key, text in _SENTENCES.items()}
 
 
 def sentence(key: str, **values) -> str:
     """One door sentence in the active language, filled in."""
-    return templates()[key] % values
+    return gettext(_SENTENCES[key]) % values
 
 
 def history_cue(count: int) -> str:

@@ -60,15 +60,6 @@ def _sql() -> str:
         f" AND m.{c(CheckIn, 'successful')} AND m.{c(CheckIn, 'undone_at')} IS NULL"
         f" ORDER BY m.{c(CheckIn, 'scanned_at')} DESC, m.{c(CheckIn, 'id')} DESC LIMIT 1"
     )
-    # The door's counters (checkin.selectors.door_counts) before this scan, read with the ticket: the scan's
-    # answer carries them without another statement.
-    counters = (
-        f"SELECT COUNT(CASE WHEN m.{c(CheckIn, 'kind')} = %s AND NOT m.{c(CheckIn, 'conflict')} THEN 1 END)"  # noqa: S608
-        f" AS entries, COUNT(CASE WHEN m.{c(CheckIn, 'kind')} = %s THEN 1 END) AS exits,"
-        f" COUNT(DISTINCT CASE WHEN m.{c(CheckIn, 'kind')} = %s THEN m.{c(CheckIn, 'ticket')} END) AS entered"
-        f" FROM {t(CheckIn)} m WHERE m.{c(CheckIn, 'door')} = %s"
-        f" AND m.{c(CheckIn, 'successful')} AND m.{c(CheckIn, 'undone_at')} IS NULL"
-    )
     # Only names from the models are put into the text; every value goes as a parameter.
     sql = f"""
         SELECT {ticket_columns}, o.{c(Order, "event")}, o.{c(Order, "status")}, tt.{c(TicketType, "name")},
@@ -80,23 +71,24 @@ def _sql() -> str:
             (SELECT m.{c(CheckIn, "kind")} {standing}),
             (SELECT m.{c(CheckIn, "id")} {standing}),
             (SELECT COUNT(DISTINCT o2.{c(Order, "event")})
-             FROM {t(Ticket)} t2
-             JOIN {t(Order)} o2 ON o2.{c(Order, "id")} = t2.{c(Ticket, "order")}
+             FROM (SELECT t2.{c(Ticket, "order")} AS order_id FROM {t(Ticket)} t2
+                   WHERE LOWER(t2.{c(Ticket, "holder_email")}) = LOWER(t.{c(Ticket, "holder_email")})
+                     AND t2.{c(Ticket, "checked_in_at")} IS NOT NULL
+                   UNION ALL
+                   SELECT t2.{c(Ticket, "order")} FROM {t(Ticket)} t2
+                   WHERE t2.{c(Ticket, "fan")} = t.{c(Ticket, "fan")}
+                     AND t2.{c(Ticket, "checked_in_at")} IS NOT NULL) came
+             JOIN {t(Order)} o2 ON o2.{c(Order, "id")} = came.order_id
              JOIN {t(Event)} e2 ON e2.{c(Event, "id")} = o2.{c(Order, "event")}
-             WHERE e2.{c(Event, "community")} = %s AND e2.{c(Event, "start")} < %s
-               AND t2.{c(Ticket, "checked_in_at")} IS NOT NULL
-               AND (LOWER(t2.{c(Ticket, "holder_email")}) = LOWER(t.{c(Ticket, "holder_email")})
-                    OR t2.{c(Ticket, "fan")} = t.{c(Ticket, "fan")})),
+             WHERE e2.{c(Event, "community")} = %s AND e2.{c(Event, "start")} < %s),
             EXISTS (SELECT 1 FROM {t(Question)} q
                     WHERE q.{c(Question, "event")} = %s AND q.{c(Question, "show_at_door")}),
             EXISTS (SELECT 1 FROM {t(CheckIn)} m WHERE m.{c(CheckIn, "ticket")} = t.{c(Ticket, "id")}
                     AND m.{c(CheckIn, "door")} = %s AND m.{c(CheckIn, "kind")} = %s
-                    AND m.{c(CheckIn, "successful")} AND m.{c(CheckIn, "undone_at")} IS NULL),
-            counters.entries, counters.exits, counters.entered
+                    AND m.{c(CheckIn, "successful")} AND m.{c(CheckIn, "undone_at")} IS NULL)
         FROM {t(Ticket)} t
         JOIN {t(Order)} o ON o.{c(Order, "id")} = t.{c(Ticket, "order")}
         JOIN {t(TicketType)} tt ON tt.{c(TicketType, "id")} = t.{c(Ticket, "ticket_type")}
-        CROSS JOIN ({counters}) counters
         WHERE t.{c(Ticket, "id")} = %s
     """  # noqa: S608
     return sql
@@ -108,9 +100,8 @@ def locked_ticket(*, door: Door, code: str | None = None, ticket_id: int | None 
     The ticket carries `order` (event_id, status) and `ticket_type` (name) and: `fan_flagged`, `fan_note`,
     `type_admitted` (the door takes its type), `last_kind` / `last_pk` (its latest standing movement at the door:
     inside when an entry), `earlier_events` (earlier events of the community it was let in at) and
-    `door_questions` (the event has questions shown at the door), `entered_before` (it has a standing entry at
-    the door) and `door_totals`: (entries not in conflict, exits, tickets entered) of the door's standing
-    movements before this scan.
+    `door_questions` (the event has questions shown at the door) and `entered_before` (it has a standing entry
+    at the door).
     """
     event = door.event
     by, key = ("id", ticket_id) if ticket_id is not None else ("secret", code)
@@ -131,10 +122,6 @@ def locked_ticket(*, door: Door, code: str | None = None, ticket_id: int | None 
         event.pk,  # door questions
         door.pk,  # entered before
         CheckIn.Kind.ENTRY,
-        CheckIn.Kind.ENTRY,  # counters: entries...
-        CheckIn.Kind.EXIT,  # ...exits...
-        CheckIn.Kind.ENTRY,  # ...tickets entered...
-        door.pk,  # ...at this door
         found[0],
     ]
     with connection.cursor() as cursor:
@@ -147,7 +134,7 @@ def locked_ticket(*, door: Door, code: str | None = None, ticket_id: int | None 
         connection.alias, ["id", "event_id", "status"], [ticket.order_id, event_id, order_status]
     )
     ticket.ticket_type = TicketType.from_db(connection.alias, ["id", "name"], [ticket.ticket_type_id, type_name])
-    flagged, note, admitted, last_kind, last_pk, earlier, questions, entered, *totals = row[fields + 3 :]
+    flagged, note, admitted, last_kind, last_pk, earlier, questions, entered = row[fields + 3 :]
     ticket.fan_flagged = bool(flagged)
     ticket.fan_note = note or ""
     ticket.type_admitted = bool(admitted)
@@ -156,7 +143,6 @@ def locked_ticket(*, door: Door, code: str | None = None, ticket_id: int | None 
     ticket.earlier_events = earlier or 0
     ticket.door_questions = bool(questions)
     ticket.entered_before = bool(entered)
-    ticket.door_totals = tuple(totals)
     return ticket
 
 

@@ -461,8 +461,8 @@ def test_scan_query_count(volunteer_client, door, make_ticket, count, django_ass
         post(volunteer_client, door, "scan", scan_body(ticket.secret))
     volunteer_client.get(url(door, "counts"))  # "expected" is counted once in a while, not on every scan
 
-    # session, user, door with the role; savepoint, the ticket locked, then read with all the rules and the
-    # counters need, insert, checked_in_at, release.
+    # session, user, door with the role; savepoint, the ticket locked, then read with all the rules need,
+    # insert, checked_in_at, release (the counters are kept: door_counts).
     with django_assert_num_queries(9):
         answer = post(volunteer_client, door, "scan", scan_body(tickets[-1].secret)).json()
 
@@ -474,8 +474,8 @@ def test_refused_scan_query_count(volunteer_client, door, make_ticket, django_as
     ticket = make_ticket()
     post(volunteer_client, door, "scan", scan_body(ticket.secret))
 
-    # session, user, door with the role; savepoint, the ticket locked, then read with all the rules and the
-    # counters need, the admission it ran into, insert, release.
+    # session, user, door with the role; savepoint, the ticket locked, then read with all the rules need, the
+    # admission it ran into, insert, release.
     with django_assert_num_queries(9):
         answer = post(volunteer_client, door, "scan", scan_body(ticket.secret)).json()
 
@@ -630,3 +630,23 @@ def test_misses_straddling_the_turn_of_a_minute_still_reach_the_cap(volunteer_cl
     assert post(volunteer_client, door, "scan", scan_body("bad", device="d-straddle")).status_code == 429
     minute["now"] += 2  # two minutes on, both windows are behind
     assert post(volunteer_client, door, "scan", scan_body("bad", device="d-straddle")).status_code == 200
+
+
+def test_counters_are_kept_between_recounts_and_a_scan_adds_its_own_change(
+    volunteer_client, door, make_ticket, monkeypatch
+):
+    from checkin import selectors
+
+    ada, bea, cy = make_ticket(), make_ticket(), make_ticket()
+    assert post(volunteer_client, door, "scan", scan_body(ada.secret)).json()["counts"]["inside"] == 1
+    # An admission recorded by another worker, whose change this worker's kept counters do not have yet.
+    CheckInFactory(door=door, ticket=bea)
+
+    kept = volunteer_client.get(url(door, "counts")).json()
+    answer = post(volunteer_client, door, "scan", scan_body(cy.secret)).json()
+    monkeypatch.setattr(selectors, "MOVEMENTS_RECOUNT_SECONDS", 0)  # the next answer counts the rows afresh
+    recounted = volunteer_client.get(url(door, "counts")).json()
+
+    assert (kept["inside"], kept["checked_in"]) == (1, 1)
+    assert (answer["counts"]["inside"], answer["counts"]["checked_in"]) == (2, 2)
+    assert (recounted["inside"], recounted["checked_in"]) == (3, 3)
