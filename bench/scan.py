@@ -5,9 +5,10 @@ Run from the project folder (not part of the test suite):
     .venv/bin/python -m bench.scan --seconds 20 --devices 10
 
 It builds a fresh PostgreSQL database with one event of `--tickets` confirmed tickets, one door and one
-volunteer, with both ways a door page authenticates: a door token (the `X-Door-Token` header the page sends,
-checkin.access.door_token) and a session made in the database with a CSRF cookie and header. It starts gunicorn
-with config/gunicorn.conf.py (2 workers, DEBUG off) and measures two things.
+volunteer, the community's `--past-events` earlier meetups (half the fans at each, most let in: the answer's
+"5th meetup" looks them up), with both ways a door page authenticates: a door token (the `X-Door-Token`
+header the page sends, checkin.access.door_token) and a session made in the database with a CSRF cookie and
+header. It starts gunicorn with config/gunicorn.conf.py (2 workers, DEBUG off) and measures two things.
 
 Throughput, closed loop: each of `--devices` clients sends its next request as soon as the previous answer
 came, in rounds that interleave the loads so that noise on the machine hits them alike:
@@ -83,6 +84,26 @@ tickets = Ticket.objects.bulk_create(
     Ticket(order=order, ticket_type=ticket_type, holder_name=f"Fan {{n}}", holder_email=f"fan{{n}}@example.com")
     for n, order in enumerate(orders)
 )
+# The community's history: {past_events} earlier meetups, each with half the fans (case of the e-mail varying, as
+# people type it), three in four let in; every scan's answer counts the fan's earlier meetups ("5th meetup").
+for k in range({past_events}):
+    past_start = start - dt.timedelta(days=30 * (k + 1))
+    past = Event.objects.create(
+        community=community, title=f"Past meetup {{k}}", slug=f"past-{{k}}", start=past_start,
+        end=past_start + dt.timedelta(hours=3), status=Event.Status.PUBLISHED, capacity=None,
+    )
+    past_type = TicketType.objects.create(event=past, name="General admission", quantity={tickets})
+    fans = range(k * {tickets} // 10, k * {tickets} // 10 + {tickets} // 2)
+    past_orders = Order.objects.bulk_create(
+        Order(event=past, buyer_name=f"Fan {{n}}", buyer_email=f"fan{{n}}@example.com", status=Order.Status.CONFIRMED)
+        for n in fans
+    )
+    Ticket.objects.bulk_create(
+        Ticket(order=order, ticket_type=past_type, holder_name=f"Fan {{n}}",
+               holder_email=f"Fan{{n}}@Example.com" if n % 3 == 0 else f"fan{{n}}@example.com",
+               checked_in_at=past_start if n % 4 else None)
+        for n, order in zip(fans, past_orders)
+    )
 session = import_module(settings.SESSION_ENGINE).SessionStore()
 session[SESSION_KEY] = str(user.pk)
 session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
@@ -103,6 +124,9 @@ def main(argv=None) -> int:
     parser.add_argument("--devices", type=int, default=10, help="simultaneous devices (default 10)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds the time is split into (default 5)")
     parser.add_argument("--tickets", type=int, default=20000, help="tickets of the event (default 20000)")
+    parser.add_argument(
+        "--past-events", type=int, default=6, help="earlier meetups of the community, half the fans at each (default 6)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (default 1)")
     parser.add_argument(
@@ -155,7 +179,9 @@ def run(args) -> tuple[list[Page], list[Page], list[Page]]:
             if args.async_commit:
                 _async_commit(args.postgres_url)
             common.manage(env, "migrate", "--noinput")
-            output = common.manage(env, "shell", "-v", "0", "-c", SETUP_SCRIPT.format(tickets=args.tickets))
+            output = common.manage(
+                env, "shell", "-v", "0", "-c", SETUP_SCRIPT.format(tickets=args.tickets, past_events=args.past_events)
+            )
             setup = json.loads(output.strip().splitlines()[-1])
             door = setup["door"]
             by_token = {"X-Door-Token": setup["token"]}
