@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendees import stripe_gateway
-from attendees.models import Order, Ticket
+from attendees.models import Fan, Order, Ticket
 from attendees.services import fans, notifications, payments
 from attendees.services.errors import RegistrationError
 from attendees.services.inventory import check_availability, lock_event, move_order, take_seats
@@ -188,6 +188,12 @@ def add_registration(*, event: Event, ticket_type_id, name: str, email: str, by,
         if Order.objects.filter(event=event, buyer_email=email, status__in=Order.HOLDING).exists():
             raise RegistrationError(
                 "duplicate", _("This e-mail address is already registered for this event."), field="email"
+            )
+        if Fan.objects.filter(community_id=event.community_id, email=email, flagged=True).exists():
+            raise RegistrationError(
+                "flagged",
+                _("The organisers flagged this person: remove the flag on their page in People before adding them."),
+                field="email",
             )
         counts = Counter({ticket_type.pk: 1})
         check_availability(event=event, types=types, counts=counts)

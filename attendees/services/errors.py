@@ -10,5 +10,5 @@ class RegistrationError(DomainError):
     quantity_out_of_range, holders_mismatch, name_required, email_invalid, mixed_currencies,
     payments_not_configured, payment_unavailable, duplicate, payment_in_progress, offer_invalid, offer_expired,
     places_available, not_cancellable, not_refundable, already_claimed, cancellation_closed,
-    waiting_list_disabled.
+    waiting_list_disabled, flagged.
     """

@@ -381,6 +381,26 @@ def test_add_registration_is_free_confirmed_and_outside_the_sales_window(organis
     assert emails_of(order) == ["confirmation"]
 
 
+def test_add_registration_refuses_a_flagged_fan_and_says_how_to_proceed(organiser_user, db):
+    from tests.checkin.factories import FanFactory
+
+    ticket_type = TicketTypeFactory(event=EventFactory(capacity=5), quantity=5)
+    FanFactory(community=ticket_type.event.community, email="banned@example.com", flagged=True)
+    FanFactory(community=EventFactory().community, email="banned2@example.com", flagged=True)  # another community
+
+    with pytest.raises(RegistrationError) as exc:
+        add_registration(
+            event=ticket_type.event, ticket_type_id=ticket_type.pk, name="B", email="Banned@Example.com", by=None
+        )
+    other = add_registration(
+        event=ticket_type.event, ticket_type_id=ticket_type.pk, name="C", email="banned2@example.com", by=None
+    )
+
+    assert (exc.value.code, exc.value.field) == ("flagged", "email")
+    assert "remove the flag on their page in People" in exc.value.message
+    assert list(Order.objects.values_list("buyer_email", flat=True)) == [other.buyer_email]
+
+
 def test_add_registration_never_goes_beyond_capacity(organiser_user, db):
     ticket_type = TicketTypeFactory(event=EventFactory(capacity=1), quantity=5)
     register(ticket_type)
