@@ -374,6 +374,9 @@ class Fan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     erased_on_request_of_fan = models.BooleanField(default=False)
+    # A flagged fan erased keeps their flag: a one-way fingerprint of the e-mail address they had (see
+    # attendees.services.fans.email_digest) still refuses that address; the address itself is gone.
+    flagged_email_digest = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendees import stripe_gateway
-from attendees.models import Fan, Order, Ticket
+from attendees.models import Order, Ticket
 from attendees.services import fans, notifications, payments
 from attendees.services.errors import RegistrationError
 from attendees.services.inventory import check_availability, lock_event, move_order, take_seats
@@ -189,7 +189,7 @@ def add_registration(*, event: Event, ticket_type_id, name: str, email: str, by,
             raise RegistrationError(
                 "duplicate", _("This e-mail address is already registered for this event."), field="email"
             )
-        if Fan.objects.filter(community_id=event.community_id, email=email, flagged=True).exists():
+        if fans.is_flagged(community_id=event.community_id, emails=[email]):
             raise RegistrationError(
                 "flagged",
                 _("The organisers flagged this person: remove the flag on their page in People before adding them."),

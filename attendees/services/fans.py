@@ -10,6 +10,7 @@ The caller has checked that `by` organises the fan's community (attendees.access
 """
 
 import datetime as dt
+import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -70,12 +71,28 @@ def _chunks(ids: Iterable[int]):
 # Registering -------------------------------------------------------------------------------------------------
 
 
+def email_digest(*, community_id: int, email: str) -> str:
+    """The fingerprint an erased flagged fan keeps of their e-mail address: SHA-256 of the community and the
+    address, lower-cased. Not the address, and the same for the same address, so the flag still refuses it."""
+    return hashlib.sha256(f"{community_id}:{email.strip().lower()}".encode()).hexdigest()
+
+
+def is_flagged(*, community_id: int, emails: list[str], user=None) -> bool:
+    """Whether the community's organisers flagged anyone with one of these e-mail addresses (cleaned: lower case)
+    or this account, erased flagged fans included (by their address's fingerprint). One query."""
+    emails = set(emails)
+    digests = {email_digest(community_id=community_id, email=email) for email in emails}
+    match = Q(email__in=emails) | Q(flagged_email_digest__in=digests)
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    if user_id:
+        match |= Q(user_id=user_id)
+    return Fan.objects.filter(match, community_id=community_id, flagged=True).exists()
+
+
 def check_not_flagged(*, community_id: int, emails: list[str], user=None, field: str | None = None) -> None:
     """Refuse a registration (or a place on a waiting list) for anyone the community's organisers have flagged,
-    matched by account or by e-mail (cleaned: lower case). One query; raises RegistrationError("flagged")."""
-    user_id = user.pk if user is not None and user.is_authenticated else None
-    match = Q(email__in=set(emails)) | Q(user_id=user_id) if user_id else Q(email__in=set(emails))
-    if Fan.objects.filter(match, community_id=community_id, flagged=True).exists():
+    matched by account or by e-mail (see is_flagged). One query; raises RegistrationError("flagged")."""
+    if is_flagged(community_id=community_id, emails=emails, user=user):
         raise RegistrationError(
             "flagged",
             _("Registrations for this community's events are closed to this person. If you think this is a "
@@ -536,7 +553,8 @@ def unflag_fan(*, fan: Fan, by) -> Fan:
         fan.flag_reason = ""
         fan.flagged_at = None
         fan.flagged_by = None
-        fan.save(update_fields=["flagged", "flag_reason", "flagged_at", "flagged_by"])
+        fan.flagged_email_digest = ""
+        fan.save(update_fields=["flagged", "flag_reason", "flagged_at", "flagged_by", "flagged_email_digest"])
     logger.info("Fan %s unflagged by user %s", fan.pk, getattr(by, "pk", None))
     return fan
 
@@ -594,6 +612,8 @@ def erase_fan(*, fan: Fan, by=None, on_request_of_fan: bool = False) -> Fan:
                 status=OutgoingEmail.Status.SKIPPED
             )
         fan.tags.clear()
+        if fan.flagged:  # the flag stays, and keeps refusing the address it was given for
+            fan.flagged_email_digest = email_digest(community_id=fan.community_id, email=fan.email)
         fan.email = placeholder
         fan.name = ERASED_NAME
         fan.user = None

@@ -83,6 +83,65 @@ def test_erasure_is_irreversible_and_refused_twice(community, ada, organiser):
     assert (exc.value.code, flag.value.code) == ("already_erased", "erased")
 
 
+def test_a_flagged_fan_erased_stays_refused_by_a_fingerprint_of_their_address(
+    community, other_community, ada, organiser, register
+):
+    from attendees.services import RegistrationError, join_waiting_list
+    from attendees.services.approval import add_registration
+    from attendees.services.fans import email_digest, unflag_fan
+
+    flag_fan(fan=ada, reason="Harassed a speaker", by=organiser)
+    erased = erase_fan(fan=ada, by=organiser)
+    fourth = make_event(community, days=40, title="Fourth")
+    full = make_event(community, days=50, title="Full", capacity=1)
+    register(full, "grace@example.com")
+
+    refusals = []
+    for attempt in (
+        lambda: register(fourth, "ADA@example.com"),
+        lambda: join_waiting_list(event=full, name="Ada", email="ada@example.com"),
+        lambda: add_registration(
+            event=fourth, ticket_type_id=fourth.ticket_types.get().pk, name="Ada", email="ada@example.com", by=organiser
+        ),  # fmt: skip
+    ):
+        with pytest.raises(RegistrationError) as exc:
+            attempt()
+        refusals.append(exc.value.code)
+
+    assert refusals == ["flagged", "flagged", "flagged"]
+    assert (erased.flagged, erased.flag_reason, erased.email) == (True, "", f"erased-{ada.pk}@erased.invalid")
+    assert erased.flagged_email_digest == email_digest(community_id=community.pk, email="ada@example.com")
+    assert "ada@example.com" not in erased.flagged_email_digest
+    register(make_event(other_community, days=40), "ada@example.com")  # the flag is this community's only
+
+    unflag_fan(fan=erased, by=organiser)
+    register(fourth, "ada@example.com")
+
+    assert Fan.objects.get(pk=ada.pk).flagged_email_digest == ""
+    assert Order.objects.filter(event=fourth, buyer_email="ada@example.com").exists()
+
+
+def test_the_page_of_an_erased_flagged_fan_says_the_flag_stays_and_can_lift_it(organiser_client, community, ada,
+                                                                               organiser):  # fmt: skip
+    flag_fan(fan=ada, reason="Harassed a speaker", by=organiser)
+    erase_fan(fan=ada, by=organiser)
+    page = reverse("fans:fan", kwargs={"community": community.slug, "fan": ada.pk})
+    unflag = reverse("fans:fan_unflag", kwargs={"community": community.slug, "fan": ada.pk})
+
+    html = organiser_client.get(page).content.decode()
+    response = organiser_client.post(unflag)
+
+    assert "a one-way fingerprint of their e-mail address keeps refusing it" in html
+    assert f'action="{unflag}"' in html
+    assert response.status_code == 302
+    assert Fan.objects.get(pk=ada.pk).flagged is False
+    assert "one-way fingerprint" not in organiser_client.get(page).content.decode()
+
+
+def test_erasing_a_fan_who_is_not_flagged_keeps_no_fingerprint(community, ada, organiser):
+    assert erase_fan(fan=ada, by=organiser).flagged_email_digest == ""
+
+
 def test_the_same_person_registering_again_after_erasure_is_a_new_person(community, ada, organiser, register):
     erase_fan(fan=ada, by=organiser)
 
