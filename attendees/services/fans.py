@@ -598,7 +598,13 @@ def erase_fan(*, fan: Fan, by=None, on_request_of_fan: bool = False) -> Fan:
             Answer.objects.filter(ticket_id__in=chunk).update(value="")
         for chunk in _chunks(order_ids):
             Order.objects.filter(pk__in=chunk).update(
-                buyer_name=ERASED_NAME, buyer_email=placeholder, user=None, stripe_checkout_url="", updated_at=now
+                buyer_name=ERASED_NAME,
+                buyer_email=placeholder,
+                user=None,
+                stripe_checkout_url="",
+                marketing_consent=False,  # nobody left to send news to: no consent on record either
+                marketing_consent_at=None,
+                updated_at=now,
             )
             Answer.objects.filter(order_id__in=chunk, ticket__isnull=True).update(value="")
             OutgoingEmail.objects.filter(order_id__in=chunk, status=OutgoingEmail.Status.PENDING).update(

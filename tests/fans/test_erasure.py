@@ -57,6 +57,8 @@ def test_erasure_anonymises_the_person_in_every_event_of_the_community(community
     )  # fmt: skip
     assert (erased.erased_by, erased.erased_on_request_of_fan, erased.erased_at is not None) == (organiser, False, True)
     assert (erased.events_registered, erased.events_attended, erased.no_shows) == before
+    assert (erased.marketing_consent, erased.marketing_consent_at) == (False, None)  # Ada had said yes
+    assert not Order.objects.filter(event__community=community, marketing_consent=True).exists()
     assert sorted(mine.values_list("event__title", "buyer_name")) == [("First", "—"), ("Second", "—")]
     assert sorted(Ticket.objects.filter(fan=erased).values_list("holder_name", "holder_email")) == [
         ("—", placeholder), ("—", placeholder)
