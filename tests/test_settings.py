@@ -27,3 +27,23 @@ def test_other_commands_refuse_to_start_without_secret_key():
     assert result.returncode != 0
     assert result.stdout == ""
     assert "Set SECRET_KEY (or DEBUG=1 for local development)." in result.stderr
+
+
+def _database_options(**variables) -> str:
+    """The default database's OPTIONS as the settings build them from these variables (nothing connects)."""
+    environment = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DB_PREPARED_STATEMENTS"}}
+    environment.update(DEBUG="1", **variables)
+    code = "import config.settings as s; print(sorted(s.DATABASES['default'].get('OPTIONS', {}).items()))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, timeout=60, cwd=MANAGE.parent
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_postgresql_prepares_statements_unless_turned_off():
+    url = "postgres://postgres@127.0.0.1:5432/x"
+
+    assert _database_options(DATABASE_URL=url) == "[('prepare_threshold', 5), ('server_side_binding', True)]"
+    assert _database_options(DATABASE_URL=url, DB_PREPARED_STATEMENTS="0") == "[]"
+    assert "server_side_binding" not in _database_options(DATABASE_URL="sqlite:///x.sqlite3")
