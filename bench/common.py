@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -258,17 +258,38 @@ def check(port: int, page: Page) -> None:
         raise SystemExit(f"{page.path} answered {status}, not 200: fix the page before benchmarking it")
 
 
-def timed_load(port: int, page: Page, *, seconds: float, budget: int, concurrency: int) -> None:
-    """`concurrency` anonymous clients GET `page` for `seconds` (at most `budget` requests); adds to its figures."""
+def run_clients(count: int, client: Callable[[int], None]) -> float:
+    """Run `client(0)` to `client(count - 1)` at once, one thread each; the seconds until the last returned."""
+    threads = [threading.Thread(target=client, args=(number,)) for number in range(count)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+def timed_load(
+    port: int,
+    page: Page,
+    *,
+    seconds: float,
+    concurrency: int,
+    budget: int | None = None,
+    headers: dict | None = None,
+    timeout: float = 10,
+) -> None:
+    """`concurrency` clients GET `page` for `seconds` (at most `budget` requests), anonymous unless `headers` carry
+    a session cookie; adds to the page's figures."""
     tickets = itertools.count()
     deadline = time.perf_counter() + seconds
     errors = []
+    headers = {"Accept-Language": "en", "Accept": "text/html", **(headers or {})}
 
-    def client():
+    def client(_number: int):
         # Keep-alive when the server allows it; gunicorn's sync workers close, and http.client reconnects.
-        connection = http.client.HTTPConnection(HOST, port, timeout=10)
-        headers = {"Accept-Language": "en", "Accept": "text/html"}
-        while time.perf_counter() < deadline and next(tickets) < budget:
+        connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+        while time.perf_counter() < deadline and (budget is None or next(tickets) < budget):
             started = time.perf_counter()
             try:
                 connection.request("GET", page.path, headers=headers)
@@ -285,11 +306,27 @@ def timed_load(port: int, page: Page, *, seconds: float, budget: int, concurrenc
                 connection.close()
         connection.close()
 
-    threads = [threading.Thread(target=client) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    page.seconds += time.perf_counter() - started
+    page.seconds += run_clients(concurrency, client)
     page.errors += len(errors)
+
+
+PAGE_COLUMNS = [("page", "<"), ("path", "<"), ("requests", ">"), ("req/s", ">"), ("p50 ms", ">"), ("p99 ms", ">")]
+PAGE_COLUMNS += [("ratio", ">"), ("errors", ">")]
+
+
+def page_rows(pages: Sequence[Page]) -> list[list[str]]:
+    """The rows of PAGE_COLUMNS, each page's requests/s as a ratio to the first page's (the trivial view)."""
+    base = pages[0].rps if pages else 0
+    return [
+        [
+            page.name,
+            page.path,
+            str(page.requests),
+            f"{page.rps:.0f}",
+            f"{page.percentile(50) * 1000:.1f}",
+            f"{page.percentile(99) * 1000:.1f}",
+            f"{page.rps / base if base else 0:.2f}",
+            str(page.errors),
+        ]
+        for page in pages
+    ]

@@ -92,22 +92,7 @@ def report(*, database: str, pages: list[Page], args) -> bool:
         f"\n{title} · cache {cache} · gunicorn {args.workers} workers · {args.concurrency} clients · "
         f"{args.seconds:g} s per page in {args.rounds} rounds · {os.cpu_count()} CPUs"
     )
-    columns = [("page", "<"), ("path", "<"), ("requests", ">"), ("req/s", ">"), ("p50 ms", ">"), ("p99 ms", ">")]
-    columns += [("ratio", ">"), ("errors", ">")]
-    rows = [
-        [
-            page.name,
-            page.path,
-            str(page.requests),
-            f"{page.rps:.0f}",
-            f"{page.percentile(50) * 1000:.1f}",
-            f"{page.percentile(99) * 1000:.1f}",
-            f"{page.rps / base if base else 0:.2f}",
-            str(page.errors),
-        ]
-        for page in pages
-    ]
-    print(common.table(columns, rows))
+    print(common.table(common.PAGE_COLUMNS, common.page_rows(pages)))
     event = pages[-1]
     ratio = event.rps / base if base else 0.0
     met = ratio >= TARGET_RATIO and not any(p.errors for p in pages)

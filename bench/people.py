@@ -348,45 +348,13 @@ def _check(port: int, page: Page, *, cookie: str, log: Path) -> None:
         )
 
 
-def _timed_load(port: int, page: Page, *, seconds: float, concurrency: int, cookie: str) -> None:
-    """common.timed_load, as the logged-in organiser (the session cookie on every request)."""
-    deadline = time.perf_counter() + seconds
-    errors = []
-
-    def client():
-        connection = http.client.HTTPConnection(HOST, port, timeout=60)
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            try:
-                response = _request(connection, page.path, cookie=cookie)
-                response.read()
-            except (OSError, http.client.HTTPException):
-                connection.close()
-                errors.append(1)
-                continue
-            page.latencies.append(time.perf_counter() - started)
-            if response.status != 200:
-                errors.append(1)
-            if response.will_close:
-                connection.close()
-        connection.close()
-
-    threads = [threading.Thread(target=client) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    page.seconds += time.perf_counter() - started
-    page.errors += len(errors)
-
-
 def _load(port: int, pages: list[Page], *, seconds: float, rounds: int, args, cookie: str) -> None:
     """Give each page `seconds` of load in total, split into rounds; each round visits the pages in a new order."""
     for round_index in range(rounds):
         shift = round_index % len(pages)
         for page in pages[shift:] + pages[:shift]:
-            _timed_load(port, page, seconds=seconds / rounds, concurrency=args.concurrency, cookie=cookie)
+            common.timed_load(port, page, seconds=seconds / rounds, concurrency=args.concurrency,
+                              headers={"Cookie": cookie}, timeout=60)  # fmt: skip
 
 
 def _workers() -> list[int]:
@@ -471,22 +439,7 @@ def report(results: dict, *, args) -> bool:
         f"{args.seconds:g} s per page in {args.rounds} rounds · {os.cpu_count()} CPUs · "
         f"data built in {results['build_seconds']:.0f} s"
     )
-    columns = [("page", "<"), ("path", "<"), ("requests", ">"), ("req/s", ">"), ("p50 ms", ">"), ("p99 ms", ">")]
-    columns += [("ratio", ">"), ("errors", ">")]
-    rows = [
-        [
-            page.name,
-            page.path,
-            str(page.requests),
-            f"{page.rps:.0f}",
-            f"{page.percentile(50) * 1000:.1f}",
-            f"{page.percentile(99) * 1000:.1f}",
-            f"{page.rps / base if base else 0:.2f}",
-            str(page.errors),
-        ]
-        for page in pages
-    ]
-    print(common.table(columns, rows, markdown=args.markdown))
+    print(common.table(common.PAGE_COLUMNS, common.page_rows(pages), markdown=args.markdown))
 
     print("\nQueries per request (second request, logged-in test client):")
     columns = [("page", "<"), ("small data", ">"), ("big data", ">"), ("same", "<")]

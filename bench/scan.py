@@ -308,13 +308,7 @@ def _timed(port: int, page: Page, send, *, seconds: float, devices: int) -> None
                 errors.append(1)
         connection.close()
 
-    threads = [threading.Thread(target=device, args=(n,)) for n in range(devices)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    page.seconds += time.perf_counter() - started
+    page.seconds += common.run_clients(devices, device)
     page.errors += len(errors)
 
 
@@ -349,11 +343,7 @@ def _paced(port: int, page: Page, send, *, seconds: float, devices: int, pace: f
             due += interval
         connection.close()
 
-    threads = [threading.Thread(target=device, args=(n,)) for n in range(devices)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    common.run_clients(devices, device)
     page.seconds += seconds
     page.errors += len(errors)
 
