@@ -26,6 +26,7 @@ from attendees.exports import BOM, neutralise
 from attendees.forms_fans import FlagForm, NoteForm, PeopleFilterForm, TagForm
 from attendees.models import Fan
 from attendees.services import fans as fan_services
+from events.confirm import confirm_page
 
 GET_POST = ["GET", "POST"]
 PEOPLE_PER_PAGE = 50
@@ -181,24 +182,19 @@ def fan_erase(request, community, fan):
         else:
             messages.success(request, _("Erased: the person is anonymised in every event of the community."))
         return redirect(_fan_url(fan))
-    return render(
+    return confirm_page(
         request,
-        "manage/confirm.html",
-        {
-            "community": fan.community,
-            "tab": "people",
-            "subpage": True,
-            "title": _("Erase %(name)s?") % {"name": fan.name or fan.email},
-            "message": _(
-                "Their name, e-mail address and answers are replaced in every event of %(community)s, and your "
-                "note, tags and flag reason are removed. Tickets keep their status and the counts stay right. "
-                "This cannot be undone."
-            )
-            % {"community": fan.community.name},
-            "action_label": _("Erase for good"),
-            "cancel_url": _fan_url(fan),
-            "danger": True,
-        },
+        title=_("Erase %(name)s?") % {"name": fan.name or fan.email},
+        message=_(
+            "Their name, e-mail address and answers are replaced in every event of %(community)s, and your note, "
+            "tags and flag reason are removed. Tickets keep their status and the counts stay right. This cannot be "
+            "undone."
+        )
+        % {"community": fan.community.name},
+        action_label=_("Erase for good"),
+        cancel_url=_fan_url(fan),
+        danger=True,
+        context={"community": fan.community, "tab": "people", "subpage": True},
     )
 
 
@@ -261,19 +257,16 @@ def my_data_erase(request, community):
             % {"community": community.name},
         )
         return redirect("fans:my_data")
-    return render(
+    return confirm_page(
         request,
-        "manage/confirm.html",
-        {
-            "title": _("Erase your data from %(community)s?") % {"community": community.name},
-            "message": _(
-                "Your name, e-mail address and answers are removed from every event of %(community)s, for good. "
-                "Tickets you hold for events to come stay valid but no longer show your name; e-mails about them "
-                "stop. This cannot be undone."
-            )
-            % {"community": community.name},
-            "action_label": _("Erase my data"),
-            "cancel_url": reverse("fans:my_data"),
-            "danger": True,
-        },
+        title=_("Erase your data from %(community)s?") % {"community": community.name},
+        message=_(
+            "Your name, e-mail address and answers are removed from every event of %(community)s, for good. "
+            "Tickets you hold for events to come stay valid but no longer show your name; e-mails about them "
+            "stop. This cannot be undone."
+        )
+        % {"community": community.name},
+        action_label=_("Erase my data"),
+        cancel_url=reverse("fans:my_data"),
+        danger=True,
     )

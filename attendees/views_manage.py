@@ -18,6 +18,7 @@ from attendees.forms_manage import AddRegistrationForm, DeclineForm, QuestionFor
 from attendees.models import Order
 from attendees.services import approval, questions_manage
 from attendees.services.errors import RegistrationError
+from events.confirm import confirm_page
 
 GET_POST = ["GET", "POST"]
 ORDERS_PER_PAGE = 50
@@ -346,26 +347,21 @@ def question_delete(request, community, event, question):
     event = question.event
     if request.method == "GET":
         answers = question.answers.count()
-        return render(
+        return confirm_page(
             request,
-            "manage/confirm.html",
-            {
-                "community": event.community,
-                "event": event,
-                "tab": "events",
-                "title": _("Delete the question “%(label)s”?") % {"label": question.label},
-                "message": ngettext(
-                    "The %(count)d answer already given to it is deleted too.",
-                    "The %(count)d answers already given to it are deleted too.",
-                    answers,
-                )
-                % {"count": answers}
-                if answers
-                else _("Nobody has answered it yet."),
-                "action_label": _("Delete the question"),
-                "cancel_url": _questions_url(event),
-                "danger": True,
-            },
+            title=_("Delete the question “%(label)s”?") % {"label": question.label},
+            message=ngettext(
+                "The %(count)d answer already given to it is deleted too.",
+                "The %(count)d answers already given to it are deleted too.",
+                answers,
+            )
+            % {"count": answers}
+            if answers
+            else _("Nobody has answered it yet."),
+            action_label=_("Delete the question"),
+            cancel_url=_questions_url(event),
+            danger=True,
+            context={"community": event.community, "event": event, "tab": "events"},
         )
     try:
         questions_manage.delete_question(question=question)

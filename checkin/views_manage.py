@@ -19,6 +19,7 @@ from checkin.forms import DoorForm
 from checkin.services import doors as door_services
 from checkin.services.doors import DoorError
 from events import access
+from events.confirm import confirm_page
 
 GET_POST = ["GET", "POST"]
 # The stats page asks for fresh figures this often while the event is on (or about to be).
@@ -105,19 +106,14 @@ def door_delete(request, community, event, door):
     )
     event = door.event
     if request.method == "GET":
-        return render(
+        return confirm_page(
             request,
-            "manage/confirm.html",
-            {
-                "community": event.community,
-                "event": event,
-                "tab": "events",
-                "title": _("Delete the door “%(name)s”?") % {"name": door.name},
-                "message": _("Its link and QR code stop working at once."),
-                "action_label": _("Delete the door"),
-                "cancel_url": _doors_url(event),
-                "danger": True,
-            },
+            title=_("Delete the door “%(name)s”?") % {"name": door.name},
+            message=_("Its link and QR code stop working at once."),
+            action_label=_("Delete the door"),
+            cancel_url=_doors_url(event),
+            danger=True,
+            context={"community": event.community, "event": event, "tab": "events"},
         )
     try:
         door_services.delete_door(door=door)

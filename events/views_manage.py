@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from events import access, selectors_manage, services
+from events.confirm import confirm_page
 from events.forms import (
     PATTERNS,
     CommunityForm,
@@ -44,22 +45,6 @@ def _slug_prefix(url_name: str, **kwargs) -> str:
 
 def _event_slug_prefix(community) -> str:
     return _slug_prefix("events:event", community=community.slug, event=SLUG_PLACEHOLDER)
-
-
-def _confirm(request, *, title, message, action_label, cancel_url, danger=False, context=None):
-    """The page that asks before a POST-only action (the form posts back to the same address)."""
-    return render(
-        request,
-        "manage/confirm.html",
-        {
-            "title": title,
-            "message": message,
-            "action_label": action_label,
-            "cancel_url": cancel_url,
-            "danger": danger,
-            **(context or {}),
-        },
-    )
 
 
 # Communities
@@ -186,7 +171,7 @@ def member_remove(request, community, membership):
     membership = access.membership_for_organiser(user=request.user, community_slug=community, membership_id=membership)
     members_url = reverse("manage:members", kwargs={"community": membership.community.slug})
     if request.method == "GET":
-        return _confirm(
+        return confirm_page(
             request,
             title=_("Remove %(person)s?") % {"person": membership.user.email},
             message=_(
@@ -319,7 +304,7 @@ def venue_delete(request, community, venue):
     venue = access.venue_for_organiser(user=request.user, community_slug=community, venue_id=venue)
     venues_url = reverse("manage:venues", kwargs={"community": venue.community.slug})
     if request.method == "GET":
-        return _confirm(
+        return confirm_page(
             request,
             title=_("Delete the venue “%(venue)s”?") % {"venue": venue.name},
             message=_(
@@ -427,7 +412,7 @@ def _status_action(request, community, event, *, service, confirm, done):
     """GET asks for confirmation, POST runs the service; refusals come back as a message on the event page."""
     event = access.event_for_organiser(user=request.user, community_slug=community, event_slug=event)
     if request.method == "GET":
-        return _confirm(
+        return confirm_page(
             request,
             cancel_url=_event_url(event),
             context={"community": event.community, "tab": "events", "event": event},
@@ -508,7 +493,7 @@ def event_cancel(request, community, event):
 def event_delete(request, community, event):
     event = access.event_for_organiser(user=request.user, community_slug=community, event_slug=event)
     if request.method == "GET":
-        return _confirm(
+        return confirm_page(
             request,
             title=_("Delete the draft “%(event)s”?") % {"event": event.title},
             message=_("The draft and its ticket types are deleted. This cannot be undone."),
@@ -640,7 +625,7 @@ def ticket_type_delete(request, community, event, ticket_type):
     )
     event = ticket_type.event
     if request.method == "GET":
-        return _confirm(
+        return confirm_page(
             request,
             title=_("Delete the ticket type “%(name)s”?") % {"name": ticket_type.name},
             message=_("Nobody has bought one yet, so nobody is affected.")
