@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from attendees.models import Question
 from attendees.services.errors import RegistrationError
 from events.models import Event
+from events.services.ordering import move_one_place
 
 LABEL_MAX_LENGTH = Question._meta.get_field("label").max_length
 HELP_TEXT_MAX_LENGTH = Question._meta.get_field("help_text").max_length
@@ -117,15 +118,4 @@ def move_question(*, question: Question, direction: str) -> None:
     _check_event_open_to_changes(question.event)
     with transaction.atomic():
         Event.objects.select_for_update().filter(pk=question.event_id).first()
-        ordered = list(Question.objects.filter(event_id=question.event_id).order_by("position", "pk"))
-        index = next((i for i, q in enumerate(ordered) if q.pk == question.pk), None)
-        if index is None:  # deleted meanwhile
-            return
-        other = index - 1 if direction == "up" else index + 1
-        if not 0 <= other < len(ordered):
-            return
-        ordered[index], ordered[other] = ordered[other], ordered[index]
-        for position, item in enumerate(ordered):
-            if item.position != position:
-                item.position = position
-                item.save(update_fields=["position"])
+        move_one_place(Question.objects.filter(event_id=question.event_id), pk=question.pk, direction=direction)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from checkin.models import CheckIn, Door
 from events.models import Event, TicketType
 from events.services.errors import DomainError
+from events.services.ordering import move_one_place
 
 NAME_MAX_LENGTH = Door._meta.get_field("name").max_length
 # A door list is a handful of entrances; more is a mistake (or a script), and the doors page would be unusable.
@@ -147,15 +148,4 @@ def move_door(*, door: Door, direction: str) -> None:
         raise DoorError("direction_invalid", _("Move the door up or down."))
     with transaction.atomic():
         _lock_event(door.event)
-        ordered = list(Door.objects.filter(event_id=door.event_id).order_by("position", "pk"))
-        index = next((i for i, d in enumerate(ordered) if d.pk == door.pk), None)
-        if index is None:  # deleted meanwhile
-            return
-        other = index - 1 if direction == "up" else index + 1
-        if not 0 <= other < len(ordered):
-            return
-        ordered[index], ordered[other] = ordered[other], ordered[index]
-        for position, item in enumerate(ordered):
-            if item.position != position:
-                item.position = position
-                item.save(update_fields=["position"])
+        move_one_place(Door.objects.filter(event_id=door.event_id), pk=door.pk, direction=direction)

@@ -11,6 +11,7 @@ from events import signals
 from events.models import CURRENCY_CHOICES, Event, TicketType
 from events.services._common import apply_changes, check_aware, optional_text, require_text
 from events.services.errors import EventError
+from events.services.ordering import move_one_place
 
 EDITABLE_FIELDS = frozenset({"name", "description", "price", "currency", "quantity", "sales_start", "sales_end"})
 MAX_PRICE = Decimal("9999999.99")
@@ -179,14 +180,5 @@ def move_ticket_type(*, ticket_type: TicketType, direction: str) -> None:
     if direction not in ("up", "down"):
         raise EventError("direction_invalid", _("Choose up or down."))
     event = _lock_event(ticket_type.event_id)
-    siblings = list(TicketType.objects.filter(event=event).order_by("position", "pk"))
-    index = next((i for i, t in enumerate(siblings) if t.pk == ticket_type.pk), None)
-    if index is None:
-        return
-    other = index - 1 if direction == "up" else index + 1
-    if 0 <= other < len(siblings):
-        siblings[index], siblings[other] = siblings[other], siblings[index]
-    for position, sibling in enumerate(siblings):
-        sibling.position = position
-    TicketType.objects.bulk_update(siblings, ["position"])
-    _touch(event)
+    if move_one_place(TicketType.objects.filter(event=event), pk=ticket_type.pk, direction=direction):
+        _touch(event)
