@@ -4,6 +4,8 @@ Each view checks access (attendees.access), parses the input, calls one service,
 refusal comes back as a message and changes nothing.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -67,6 +69,7 @@ def registrations(request, community, event):
             "summary": selectors_manage.summary(event=event),
             "filters": [(value, label) for value, (_statuses, label) in selectors_manage.STATUS_FILTERS.items()],
             "status_filter": status_filter,
+            "page_query": urlencode({"status": status_filter}) if status_filter else "",
             "page": page,
             "waiting_list": selectors_manage.waiting_list(event=event) if show_waiting_list else None,
         },

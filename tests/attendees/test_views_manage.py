@@ -193,6 +193,22 @@ def test_registrations_page_filters_by_status(organiser_client, event, ticket_ty
     assert response.context["status_filter"] == ("" if status == "not-a-status" else status)
 
 
+def test_registrations_pages_keep_the_status_filter_in_their_links(organiser_client, event, ticket_type, monkeypatch):
+    from attendees import views_manage
+
+    monkeypatch.setattr(views_manage, "ORDERS_PER_PAGE", 2)
+    for n in range(5):
+        Order.objects.filter(pk=register(ticket_type, email=f"p{n}@example.com").pk).update(status="confirmed")
+
+    html = organiser_client.get(url("registrations", event, status="confirmed", page=2)).content.decode()
+    unfiltered = organiser_client.get(url("registrations", event, page=2)).content.decode()
+
+    assert 'href="?status=confirmed&amp;page=1"' in html
+    assert 'href="?status=confirmed&amp;page=3"' in html
+    assert 'href="?page=3"' in unfiltered
+    assert "Page 2 of 3" in html
+
+
 def test_registrations_page_with_a_bad_page_number_shows_a_page(organiser_client, event, ticket_type):
     register(ticket_type, email="ada@example.com")
 
