@@ -13,6 +13,18 @@ from tests.attendees.factories import OrderFactory, TicketFactory, WaitingListEn
 from tests.factories import EventFactory, TicketTypeFactory
 
 NOW = timezone.now().replace(microsecond=0)
+# Every row of the crowd's event, in the list's order (by name, accents aside).
+EVERYONE = [
+    "Ada Lovelace",
+    "Bob Brown",
+    "Carl Cox",
+    "Dora Diaz",
+    "Émilie Dupré",
+    "Ivan Ivanov",
+    "Olga Offered",
+    "Wendy Waits",
+    "Zoé Zhang",
+]
 
 
 @dataclass

@@ -11,20 +11,9 @@ from attendees.models import Ticket
 from attendees.selectors_attendees import AnswerFilter, Filters
 from checkin.models import CheckIn
 from tests.attendees.factories import OrderFactory, TicketFactory
+from tests.attendees_list.conftest import EVERYONE
 
 pytestmark = pytest.mark.django_db
-
-EVERYONE = [
-    "Ada Lovelace",
-    "Bob Brown",
-    "Carl Cox",
-    "Dora Diaz",
-    "Émilie Dupré",
-    "Ivan Ivanov",
-    "Olga Offered",
-    "Wendy Waits",
-    "Zoé Zhang",
-]
 
 
 def names(event, **filters) -> list[str]:
