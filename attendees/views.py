@@ -332,7 +332,7 @@ def waitinglist_join(request: HttpRequest, community: str, event: str) -> HttpRe
             language=get_language(),
         )
     except RegistrationError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        exc.show_on(form)
         if exc.code == "places_available":
             context["register_url"] = reverse("attendees:register", kwargs={"community": community, "event": event})
         return render(request, "attendees/waitinglist_join.html", context, status=409)

@@ -96,7 +96,7 @@ def fan(request, community, fan):
 
 
 def _form_refused(request, fan, form, error: fan_services.FanError, form_name: str):
-    form.add_error(error.field if error.field in form.fields else None, error.message)
+    error.show_on(form)
     return _fan_page(request, fan, status=400, **{form_name: form})
 
 

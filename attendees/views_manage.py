@@ -243,7 +243,7 @@ def registration_add(request, community, event):
                 by=request.user,
             )
         except RegistrationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            error.show_on(form)
         else:
             messages.success(
                 request,
@@ -272,10 +272,6 @@ def _questions_url(event) -> str:
     return reverse("attendees_manage:questions", kwargs={"community": event.community.slug, "event": event.slug})
 
 
-def _question_form_error(form, error: RegistrationError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
 @login_required
 def questions(request, community, event):
     event = access.event_for_organiser(user=request.user, community_slug=community, event_slug=event)
@@ -300,7 +296,7 @@ def question_create(request, community, event):
         try:
             question = questions_manage.create_question(event=event, **form.cleaned_data)
         except RegistrationError as error:
-            _question_form_error(form, error)
+            error.show_on(form)
         else:
             messages.success(request, _("Question “%(label)s” added.") % {"label": question.label})
             return redirect(_questions_url(event))
@@ -323,7 +319,7 @@ def question_edit(request, community, event, question):
         try:
             questions_manage.update_question(question=question, **form.cleaned_data)
         except RegistrationError as error:
-            _question_form_error(form, error)
+            error.show_on(form)
         else:
             messages.success(request, _("Question “%(label)s” saved.") % {"label": question.label})
             return redirect(_questions_url(event))

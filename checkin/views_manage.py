@@ -35,10 +35,6 @@ def door_link(door) -> str:
     return f"{settings.SITE_URL}/d/{door.code}/"
 
 
-def _form_error(form, error: DoorError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
 @login_required
 @require_GET
 def doors(request, community, event):
@@ -64,7 +60,7 @@ def door_create(request, community, event):
         try:
             door = door_services.create_door(event=event, **form.cleaned_data)
         except DoorError as error:
-            _form_error(form, error)
+            error.show_on(form)
         else:
             messages.success(request, _("Door “%(name)s” added.") % {"name": door.name})
             return redirect(_doors_url(event))
@@ -87,7 +83,7 @@ def door_edit(request, community, event, door):
         try:
             door_services.update_door(door=door, **form.cleaned_data)
         except DoorError as error:
-            _form_error(form, error)
+            error.show_on(form)
         else:
             messages.success(request, _("Door “%(name)s” saved.") % {"name": door.name})
             return redirect(_doors_url(event))

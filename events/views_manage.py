@@ -29,11 +29,6 @@ GET_POST = ["GET", "POST"]
 SLUG_PLACEHOLDER = "__slug__"
 
 
-def _add_error(form, error: EventError) -> None:
-    """Show a service's refusal next to the field it is about, or at the top of the form."""
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
 def _event_url(event: Event) -> str:
     return reverse("manage:event", kwargs={"community": event.community.slug, "event": event.slug})
 
@@ -65,7 +60,7 @@ def community_create(request):
             try:
                 community = services.create_community(user=request.user, **form.service_kwargs())
             except EventError as error:
-                _add_error(form, error)
+                error.show_on(form)
             else:
                 messages.success(
                     request,
@@ -98,7 +93,7 @@ def community_edit(request, community):
             try:
                 services.update_community(community=community, **form.service_kwargs())
             except EventError as error:
-                _add_error(form, error)
+                error.show_on(form)
             else:
                 messages.success(request, _("Community details saved."))
                 return redirect("manage:community", community=community.slug)
@@ -120,7 +115,7 @@ def members(request, community):
             try:
                 invitation = services.invite_member(community=community, invited_by=request.user, **form.cleaned_data)
             except EventError as error:
-                _add_error(form, error)
+                error.show_on(form)
             else:
                 messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
                 return redirect("manage:members", community=community.slug)
@@ -264,7 +259,7 @@ def venue_create(request, community):
             try:
                 venue = services.create_venue(community=community, **form.service_kwargs())
             except EventError as error:
-                _add_error(form, error)
+                error.show_on(form)
             else:
                 messages.success(request, _("Venue “%(venue)s” added.") % {"venue": venue.name})
                 # Coming from the event form's "add a venue" link: go back there.
@@ -285,7 +280,7 @@ def venue_edit(request, community, venue):
             try:
                 services.update_venue(venue=venue, **form.service_kwargs())
             except EventError as error:
-                _add_error(form, error)
+                error.show_on(form)
             else:
                 messages.success(request, _("Venue “%(venue)s” saved.") % {"venue": form.cleaned_data["name"]})
                 return redirect("manage:venues", community=venue.community.slug)
@@ -337,7 +332,7 @@ def event_create(request, community):
             try:
                 event = services.create_event(community=community, **form.service_kwargs())
             except EventError as error:
-                _add_error(form, error)
+                error.show_on(form)
             else:
                 messages.success(
                     request, _("Draft saved. Add ticket types if you sell or count tickets, then publish it.")
@@ -388,7 +383,7 @@ def event_edit(request, community, event):
             try:
                 updated = services.update_event(event=event, **form.service_kwargs())
             except EventError as error:
-                _add_error(form, error)
+                error.show_on(form)
             else:
                 messages.success(request, _("Changes saved."))
                 updated.community = event.community
@@ -532,7 +527,7 @@ def event_repeat(request, community, event):
                 publish=dates_form.cleaned_data["publish"],
             )
         except EventError as error:
-            _add_error(dates_form, error)
+            error.show_on(dates_form)
         else:
             if created:
                 messages.success(
@@ -578,7 +573,7 @@ def ticket_type_create(request, community, event):
             try:
                 ticket_type = services.create_ticket_type(event=event, **form.service_kwargs())
             except EventError as error:
-                _add_error(form, error)
+                error.show_on(form)
             else:
                 messages.success(request, _("Ticket type “%(name)s” added.") % {"name": ticket_type.name})
                 return redirect(_event_url(event))
@@ -604,7 +599,7 @@ def ticket_type_edit(request, community, event, ticket_type):
             try:
                 services.update_ticket_type(ticket_type=ticket_type, **form.service_kwargs())
             except EventError as error:
-                _add_error(form, error)
+                error.show_on(form)
             else:
                 messages.success(request, _("Ticket type “%(name)s” saved.") % {"name": form.cleaned_data["name"]})
                 return redirect(_event_url(event))

@@ -14,6 +14,10 @@ class DomainError(Exception):
         self.message = str(message)
         self.field = field
 
+    def show_on(self, form) -> None:
+        """Put the message on `form`: next to the field it is about, or at the top of the form."""
+        form.add_error(self.field if self.field in form.fields else None, self.message)
+
     def __repr__(self):
         return f"{type(self).__name__}({self.code!r}, {self.message!r}, field={self.field!r})"
 
