@@ -84,3 +84,12 @@ def last_code_sent_to(email: str) -> str:
             assert match, f"no code in the last e-mail to {email}:\n{message.body}"
             return match.group(1)
     raise AssertionError(f"no e-mail to {email}; outbox: {[(m.to, m.subject) for m in mail.outbox]}")
+
+
+def log_in_as_organiser(page, email: str, password: str) -> None:
+    """Log in through the login form and wait for the organiser's home, where it leads."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Log in", exact=True).click()
+    page.wait_for_url(re.compile(r"/manage/$"))

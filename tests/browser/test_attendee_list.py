@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from attendees.models import Answer, Fan, Order, Question, Ticket, WaitingListEntry
 from attendees.services import place_order
 from checkin.models import CheckIn, Door
+from tests.browser.helpers import log_in_as_organiser
 from tests.factories import CommunityFactory, EventFactory, MembershipFactory, TicketTypeFactory, UserFactory
 
 PASSWORD = "correct-horse-battery"
@@ -55,14 +56,6 @@ def _event():
     return organiser, event
 
 
-def _log_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
-    page.wait_for_url(re.compile(r"/manage/$"))
-
-
 def _names(page) -> list[str]:
     return page.locator("td.al-who strong").all_inner_texts()
 
@@ -72,7 +65,7 @@ def test_organiser_tags_everyone_not_checked_in_and_exports_them(screens):
     screen = screens("desktop")
     page = screen.page
     page.set_viewport_size(LAPTOP)
-    _log_in(page, organiser.email)
+    log_in_as_organiser(page, organiser.email, PASSWORD)
 
     page.goto(f"/manage/lyon-rust/events/{event.slug}/")
     page.get_by_role("link", name="Attendee list", exact=True).click()
@@ -151,7 +144,7 @@ def test_attendee_list_on_a_phone(screens):
     organiser, event = _event()
     screen = screens("phone")
     page = screen.page
-    _log_in(page, organiser.email)
+    log_in_as_organiser(page, organiser.email, PASSWORD)
 
     page.goto(f"/manage/lyon-rust/events/{event.slug}/attendees/?status=confirmed")
     expect(page.locator("td.al-who strong")).to_have_count(6)

@@ -2,7 +2,6 @@
 screenshots at laptop and phone size."""
 
 import datetime as dt
-import re
 
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -10,6 +9,7 @@ from playwright.sync_api import expect
 from attendees.models import Fan, Order, Ticket
 from attendees.services import place_order
 from attendees.services.fans import link_community, tag_fans
+from tests.browser.helpers import log_in_as_organiser
 from tests.factories import CommunityFactory, EventFactory, MembershipFactory, TicketTypeFactory, UserFactory
 
 PASSWORD = "correct-horse-battery"
@@ -55,14 +55,6 @@ def _community():
     return community, organiser
 
 
-def _log_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
-    page.wait_for_url(re.compile(r"/manage/$"))
-
-
 def _names(page):
     return [n.strip() for n in page.locator(".fn-person__name").all_inner_texts()]
 
@@ -72,7 +64,7 @@ def test_organiser_finds_the_regulars_and_flags_a_fan(screens):
     screen = screens("desktop")
     page = screen.page
     page.set_viewport_size({"width": 1366, "height": 900})
-    _log_in(page, organiser.email)
+    log_in_as_organiser(page, organiser.email, PASSWORD)
 
     page.goto(f"/manage/{community.slug}/")
     page.get_by_role("link", name="People", exact=True).click()
@@ -108,7 +100,7 @@ def test_people_pages_on_a_phone(screens):
     community, organiser = _community()
     screen = screens("phone")
     page = screen.page
-    _log_in(page, organiser.email)
+    log_in_as_organiser(page, organiser.email, PASSWORD)
 
     page.goto(f"/manage/{community.slug}/people/?sort=attended")
     assert _names(page)[0] == "Zoé Durand"

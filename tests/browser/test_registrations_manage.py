@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from attendees.models import Answer, Order, Question
 from attendees.services import join_waiting_list, place_order
 from attendees.services.approval import approve_order
+from tests.browser.helpers import log_in_as_organiser
 from tests.factories import CommunityFactory, EventFactory, MembershipFactory, TicketTypeFactory, UserFactory
 
 PASSWORD = "correct-horse-battery"
@@ -44,19 +45,11 @@ def _registrations():
     return organiser, event, ada
 
 
-def _log_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
-    page.wait_for_url(re.compile(r"/manage/$"))
-
-
 def test_organiser_approves_a_pending_registration(screens):
     organiser, event, ada = _registrations()
     screen = screens("desktop")
     page = screen.page
-    _log_in(page, organiser.email)
+    log_in_as_organiser(page, organiser.email, PASSWORD)
 
     # From the event's organiser page to its registrations.
     page.goto(f"/manage/lyon-rust/events/{event.slug}/")
@@ -101,7 +94,7 @@ def test_registrations_pages_on_a_phone(screens):
     organiser, event, ada = _registrations()
     screen = screens("phone")
     page = screen.page
-    _log_in(page, organiser.email)
+    log_in_as_organiser(page, organiser.email, PASSWORD)
 
     page.goto(f"/manage/lyon-rust/events/{event.slug}/registrations/")
     expect(page.locator(f"#order-{ada.pk}")).to_contain_text("Pending approval")
