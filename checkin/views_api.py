@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 
-from checkin import access, ratelimit, selectors
+from checkin import access, counters, ratelimit, selectors
 from checkin.errors import CheckInError
 from checkin.models import CheckIn
 from checkin.services import checkins
@@ -191,7 +191,7 @@ def scan(request, door, volunteer):
     limiter.record(checkin)
     answer = selectors.scan_answer(checkin, door=door)
     answer["nonce"] = checkin.nonce
-    answer["counts"] = selectors.door_counts(door=door, change=getattr(checkin, "count_change", None))
+    answer["counts"] = counters.door_counts(door=door, change=getattr(checkin, "count_change", None))
     return JsonResponse(answer)
 
 
@@ -215,7 +215,7 @@ def sync(request, door, volunteer):
         answer = selectors.scan_answer(checkin, door=door, extras=False)
         answer["nonce"] = checkin.nonce
         results.append(answer)
-    return JsonResponse({"results": results, "counts": selectors.door_counts(door=door)})
+    return JsonResponse({"results": results, "counts": counters.door_counts(door=door)})
 
 
 @door_endpoint("GET")
@@ -241,10 +241,10 @@ def undo(request, door, volunteer):
     answer = selectors.scan_answer(checkin, door=door, extras=False)
     answer["message"] = sentence("undone", name=checkin.ticket.holder_name)
     answer["undone"] = True
-    answer["counts"] = selectors.door_counts(door=door)
+    answer["counts"] = counters.door_counts(door=door)
     return JsonResponse(answer)
 
 
 @door_endpoint("GET")
 def counts(request, door, volunteer):
-    return JsonResponse(selectors.door_counts(door=door))
+    return JsonResponse(counters.door_counts(door=door))

@@ -16,9 +16,9 @@ from django.utils.translation import gettext
 from attendees.models import Ticket
 from attendees.secrets import is_well_formed_secret
 from attendees.signals import attendance_changed
+from checkin.counters import forget_door_counts
 from checkin.errors import CheckInError
 from checkin.models import CheckIn, Door
-from checkin.selectors import forget_door_counts
 from checkin.services.rules import ticket_refusal
 from checkin.services.scan_query import insert_checkin, locked_ticket, mark_checked_in, previous_checkin
 
@@ -46,7 +46,7 @@ def scan(*, door: Door, volunteer, request: ScanRequest) -> CheckIn:
     The same (device, nonce) again returns the first row and records nothing. The returned row has `ticket`
     (with its order and ticket type, or None), `previous` and, for a ticket, `ticket.fan_note` loaded; when the
     ticket was read, `count_change` too: what the scan changed in the door's (inside, checked in) counters (see
-    checkin.selectors.door_counts).
+    checkin.counters.door_counts).
     """
     checkin, admitted_ticket_id = _scan(door=door, volunteer=volunteer, request=request)
     if admitted_ticket_id is not None:
@@ -165,7 +165,7 @@ def _decide(row: CheckIn, *, door: Door, request: ScanRequest) -> tuple[CheckIn,
 
 
 def _count_change(row: CheckIn, *, ticket: Ticket) -> tuple[int, int]:
-    """What this scan changes in the door's (inside, checked in) counters, as checkin.selectors.door_counts counts
+    """What this scan changes in the door's (inside, checked in) counters, as checkin.counters.door_counts counts
     them: inside = entries (conflicts aside) - exits, checked in = tickets with a standing entry."""
     if not row.successful:
         return 0, 0

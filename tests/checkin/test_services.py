@@ -380,6 +380,21 @@ def test_history_counts_only_earlier_events_of_the_community_and_says_first_meet
     assert (answer["history"], answer["note"], answer["answers"]) == ("First meetup", "", [])
 
 
+def test_history_finds_earlier_admissions_by_fan_and_by_e_mail_and_counts_each_event_once(
+    door, volunteer, make_ticket, event, community
+):
+    fan = FanFactory(community=community, email="camille@example.com")
+    ticket = make_ticket(holder_email="camille@example.com", fan=fan)
+    by_fan, by_both = (EventFactory(community=community, start=event.start - dt.timedelta(days=d)) for d in (30, 60))
+    TicketFactory(order__event=by_fan, holder_email="camille@old-job.example", fan=fan, checked_in_at=by_fan.start)
+    TicketFactory(order__event=by_both, holder_email="CAMILLE@example.com", fan=fan, checked_in_at=by_both.start)
+    TicketFactory(order__event=by_both, holder_email="camille@example.com", checked_in_at=by_both.start)
+
+    answer = scan_answer(scan_code(door, volunteer, ticket.secret), door=door)
+
+    assert answer["history"] == "3rd meetup"
+
+
 @pytest.mark.parametrize(
     ("count", "cue"),
     [

@@ -635,9 +635,9 @@ def test_misses_straddling_the_turn_of_a_minute_still_reach_the_cap(volunteer_cl
 def test_counters_are_kept_between_recounts_and_a_scan_adds_its_own_change(
     volunteer_client, door, make_ticket, monkeypatch
 ):
-    from checkin import selectors
+    from checkin import counters
 
-    monkeypatch.setattr(selectors, "MOVEMENTS_RECOUNT_SECONDS", 3600)  # however slow the machine, no recount yet
+    monkeypatch.setattr(counters, "MOVEMENTS_RECOUNT_SECONDS", 3600)  # however slow the machine, no recount yet
     ada, bea, cy = make_ticket(), make_ticket(), make_ticket()
     assert post(volunteer_client, door, "scan", scan_body(ada.secret)).json()["counts"]["inside"] == 1
     # An admission recorded by another worker, whose change this worker's kept counters do not have yet.
@@ -645,7 +645,7 @@ def test_counters_are_kept_between_recounts_and_a_scan_adds_its_own_change(
 
     kept = volunteer_client.get(url(door, "counts")).json()
     answer = post(volunteer_client, door, "scan", scan_body(cy.secret)).json()
-    monkeypatch.setattr(selectors, "MOVEMENTS_RECOUNT_SECONDS", 0)  # the next answer counts the rows afresh
+    monkeypatch.setattr(counters, "MOVEMENTS_RECOUNT_SECONDS", 0)  # the next answer counts the rows afresh
     recounted = volunteer_client.get(url(door, "counts")).json()
 
     assert (kept["inside"], kept["checked_in"]) == (1, 1)
