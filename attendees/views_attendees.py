@@ -20,6 +20,7 @@ from attendees import selectors_attendees as selectors
 from attendees.forms_attendees import AttendeeFilterForm, BulkActionForm, answer_choices, to_query
 from attendees.services import bulk
 from attendees.services.errors import RegistrationError
+from events import pagecache
 
 ROWS_PER_PAGE = 50
 
@@ -69,6 +70,10 @@ def _sort_links(filters) -> dict[str, dict]:
 @require_GET
 def attendees(request, community, event):
     event = access.event_for_organiser(user=request.user, community_slug=community, event_slug=event)
+    return pagecache.cached_member_page(request, render=lambda: _attendees_page(request, event))
+
+
+def _attendees_page(request, event):
     choices = _Choices(event)
     form, filters = _filters(request, event, choices)
     paginator = Paginator(selectors.attendee_rows(event=event, filters=filters), ROWS_PER_PAGE)

@@ -19,7 +19,7 @@ from attendees import charts, forms_dashboard
 from attendees import selectors_dashboard as selectors
 from attendees.exports import BOM, neutralise
 from attendees.templatetags.dashboard import count, day, decimal, percent, short_day
-from events import access
+from events import access, pagecache
 
 ATTENDED = "#5b3cc4"
 NO_SHOW = "#e07a3f"
@@ -29,22 +29,26 @@ CURVE_COLOURS = ["#a9a7b8", "#e07a3f", "#1f9a8a", "#5b3cc4"]
 # A cell a spreadsheet would read as a formula starts with one of these; such cells get a leading apostrophe.
 
 
-def _read(request, community_slug):
-    """The community (organisers only), the period asked for, its events and their figures."""
-    community = access.community_for_organiser(user=request.user, slug=community_slug)
+def _read(request, community):
+    """The period asked for, the community's events in it and their figures."""
     now = timezone.now()
     today = timezone.localtime(now, zoneinfo.ZoneInfo(community.time_zone)).date()
     period = forms_dashboard.read_period(request.GET, today=today)
     events, left_out = selectors.events_in_range(community=community, first=period.first, last=period.last)
     version = selectors.data_version(community)
     board = selectors.dashboard(community=community, events=events, left_out=left_out, now=now, version=version)
-    return community, period, events, board, version
+    return period, events, board, version
 
 
 @login_required
 @require_GET
 def dashboard(request, community):
-    community, period, events, board, version = _read(request, community)
+    community = access.community_for_organiser(user=request.user, slug=community)
+    return pagecache.cached_member_page(request, render=lambda: _dashboard_page(request, community))
+
+
+def _dashboard_page(request, community):
+    period, events, board, version = _read(request, community)
     errors = list(period.errors)
     chosen = next((e for e in events if e.slug == period.event_slug), None)
     if period.event_slug and chosen is None:
@@ -239,7 +243,8 @@ def csv_rows(board, community) -> list[list[str]]:
 @login_required
 @require_GET
 def dashboard_csv(request, community):
-    community, period, _events, board, _version = _read(request, community)
+    community = access.community_for_organiser(user=request.user, slug=community)
+    period, _events, board, _version = _read(request, community)
     out = io.StringIO()
     csv.writer(out).writerows(csv_rows(board, community))
     # The byte order mark tells spreadsheet programs the file is UTF-8.

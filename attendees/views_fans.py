@@ -26,6 +26,7 @@ from attendees.exports import BOM, neutralise
 from attendees.forms_fans import FlagForm, NoteForm, PeopleFilterForm, TagForm
 from attendees.models import Fan
 from attendees.services import fans as fan_services
+from events import pagecache
 from events.confirm import confirm_page
 
 GET_POST = ["GET", "POST"]
@@ -40,6 +41,10 @@ def _fan_url(fan: Fan) -> str:
 @require_GET
 def people(request, community):
     community = access_fans.community_for_organiser(user=request.user, community_slug=community)
+    return pagecache.cached_member_page(request, render=lambda: _people_page(request, community))
+
+
+def _people_page(request, community):
     tags = selectors_fans.tags_of(community=community)
     form = PeopleFilterForm(request.GET, tags=tags)
     chosen = form.cleaned()
@@ -92,7 +97,7 @@ def _fan_page(request, fan, *, note_form=None, tag_form=None, flag_form=None, st
 @require_GET
 def fan(request, community, fan):
     fan = access_fans.fan_for_organiser(user=request.user, community_slug=community, fan_id=fan)
-    return _fan_page(request, fan)
+    return pagecache.cached_member_page(request, render=lambda: _fan_page(request, fan))
 
 
 def _form_refused(request, fan, form, error: fan_services.FanError, form_name: str):

@@ -30,6 +30,9 @@ def percentile(values: Sequence[float], p: float) -> float:
 
 @dataclasses.dataclass
 class Page:
+    """A page loaded by `timed_load`; a `NEW` in its path becomes a new number at each request, so that every request
+    asks for an address no cache has seen."""
+
     name: str
     path: str
     latencies: list[float] = dataclasses.field(default_factory=list)
@@ -281,7 +284,7 @@ def timed_load(
 ) -> None:
     """`concurrency` clients GET `page` for `seconds` (at most `budget` requests), anonymous unless `headers` carry
     a session cookie; adds to the page's figures."""
-    tickets = itertools.count()
+    tickets, numbers = itertools.count(), itertools.count()
     deadline = time.perf_counter() + seconds
     errors = []
     headers = {"Accept-Language": "en", "Accept": "text/html", **(headers or {})}
@@ -292,7 +295,7 @@ def timed_load(
         while time.perf_counter() < deadline and (budget is None or next(tickets) < budget):
             started = time.perf_counter()
             try:
-                connection.request("GET", page.path, headers=headers)
+                connection.request("GET", page.path.replace(NEW, str(next(numbers))), headers=headers)
                 response = connection.getresponse()
                 response.read()
             except (OSError, http.client.HTTPException):
@@ -310,6 +313,7 @@ def timed_load(
     page.errors += len(errors)
 
 
+NEW = "{n}"
 PAGE_COLUMNS = [("page", "<"), ("path", "<"), ("requests", ">"), ("req/s", ">"), ("p50 ms", ">"), ("p99 ms", ">")]
 PAGE_COLUMNS += [("ratio", ">"), ("errors", ">")]
 

@@ -120,16 +120,24 @@ _PAGE_CACHE = {
     "LOCATION": "pages",
     "OPTIONS": {"MAX_ENTRIES": 2000},
 }
+# Organisers' pages, each for one person, under a version of the whole database; kept a minute at most.
+_MEMBER_PAGE_CACHE = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "member-pages",
+    "OPTIONS": {"MAX_ENTRIES": 300},
+}
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "rdv"},
         "pages": _PAGE_CACHE,
+        "member_pages": _MEMBER_PAGE_CACHE,
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rendezvous"},
         "pages": _PAGE_CACHE,
+        "member_pages": _MEMBER_PAGE_CACHE,
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 

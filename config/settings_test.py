@@ -23,6 +23,7 @@ STORAGES = {
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"},
     "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-pages"},
+    "member_pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-member-pages"},
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405

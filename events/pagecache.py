@@ -6,10 +6,15 @@ and any write to those rows (every write sets `updated_at`) gives a new key. Old
 
 Only pages that are the same for every anonymous visitor are kept: no signed-in user, no pending messages,
 no cookie set by the view, no CSRF token (public pages carry no POST form; the language switch is a link).
+
+Organisers' pages (attendee lists, people, fans, the dashboard) are kept too, each for one signed-in person and one
+browser, under the version of the whole database (events.dataversion), which every committed write moves on. Such a
+page is therefore never older than the data: it is only served again while nothing was written.
 """
 
 import datetime as dt
 import hashlib
+import zlib
 from collections.abc import Callable
 
 from django.contrib.messages import get_messages
@@ -19,6 +24,12 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
+from events import dataversion
+
+MEMBER_CACHE = "member_pages"
+# A member's page may show what time makes true ("past", today's date range): it is kept at most this long, and
+# never across the turn of a minute, so such a change shows within a minute.
+MEMBER_PAGE_SECONDS = 60
 PAGE_TIMEOUT = 600  # seconds; a bound on memory, not on freshness (freshness comes from the version)
 CACHE_HEADER = "X-Page-Cache"
 _EXPIRES_ATTR = "page_cache_expires_at"
@@ -100,3 +111,50 @@ def _timeout_for(response: HttpResponse) -> int:
     if moment is None:
         return PAGE_TIMEOUT
     return max(0, min(PAGE_TIMEOUT, int((moment - timezone.now()).total_seconds())))
+
+
+def cached_member_page(request: HttpRequest, *, render: Callable[[], HttpResponse]) -> HttpResponse:
+    """A signed-in member's page from the cache when nothing was written to the database since it was rendered for
+    the same person, browser, language and address; else `render()`, kept for the next time.
+
+    Call it after the access checks, which stay fresh on every request: only the rendering is saved.
+    """
+    csrf_secret = request.META.get("CSRF_COOKIE")
+    if request.method != "GET" or not request.user.is_authenticated or not csrf_secret:
+        return render()  # without a CSRF cookie, the page's forms carry a token of a cookie this response sets
+    if len(get_messages(request)) != 0:
+        return render()
+    version = dataversion.current()
+    if version is None:
+        return render()
+    raw = repr(
+        (
+            request.user.pk,
+            csrf_secret,
+            get_language(),
+            request.get_full_path(),
+            request.headers.get("HX-Request", ""),
+            request.headers.get("HX-History-Restore-Request", ""),
+            version,
+            int(timezone.now().timestamp() // MEMBER_PAGE_SECONDS),
+        )
+    )
+    key = "member-page:" + hashlib.sha256(raw.encode()).hexdigest()
+    cache = caches[MEMBER_CACHE]
+    entry = cache.get(key)
+    if entry is not None:
+        response = HttpResponse(zlib.decompress(entry["content"]), status=200)
+        for name, value in entry["headers"]:
+            response[name] = value
+        response[CACHE_HEADER] = "hit"
+        return response
+    response = render()
+    if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+        response.render()
+    written = getattr(getattr(request, "session", None), "modified", False)
+    if response.status_code == 200 and not response.streaming and not response.cookies and not written:
+        # Compressed: a page of 50 rows is tens of kilobytes, and each worker keeps hundreds of pages in memory.
+        content = zlib.compress(response.content, 1)
+        cache.set(key, {"content": content, "headers": list(response.items())}, MEMBER_PAGE_SECONDS)
+        response[CACHE_HEADER] = "miss"
+    return response
