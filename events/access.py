@@ -1,6 +1,7 @@
 """Permission-checked lookups: the one place that decides who may see or change a community's data."""
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import CharField, OuterRef, Subquery, Value
 from django.http import Http404
 
 from events.models import Community, Event, Invitation, Membership, TicketType, Venue
@@ -24,24 +25,40 @@ def communities_for_user(*, user):
     return Community.objects.filter(memberships__user=user).annotate(my_role=F("memberships__role")).order_by("name")
 
 
+def _role(*, user, community: str):
+    """The user's role in the community the row's `community` field names, as a subquery (None: not a member)."""
+    if not user.is_authenticated:
+        return Value(None, output_field=CharField())
+    return Subquery(Membership.objects.filter(user=user, community=OuterRef(community)).values("role")[:1])
+
+
 def community_for_organiser(*, user, slug: str) -> Community:
-    """The community with this slug; 404 if it does not exist, 403 if the user is not one of its organisers."""
-    try:
-        community = Community.objects.get(slug=slug)
-    except Community.DoesNotExist:
-        raise Http404 from None
-    if not is_organiser(user=user, community=community):
+    """The community with this slug; 404 if it does not exist, 403 if the user is not one of its organisers. One
+    query, the user's role read with the community."""
+    community = Community.objects.annotate(my_role=_role(user=user, community="pk")).filter(slug=slug).first()
+    if community is None:
+        raise Http404
+    if community.my_role != Membership.Role.ORGANISER:
         raise PermissionDenied
     return community
 
 
 def event_for_organiser(*, user, community_slug: str, event_slug: str) -> Event:
-    """The community's event with this slug, for one of its organisers (404 / 403 otherwise)."""
-    community = community_for_organiser(user=user, slug=community_slug)
-    try:
-        return Event.objects.select_related("community", "venue", "series").get(community=community, slug=event_slug)
-    except Event.DoesNotExist:
-        raise Http404 from None
+    """The community's event with this slug, for one of its organisers (404 / 403 otherwise). One query, the user's
+    role read with the event and its community."""
+    event = (
+        Event.objects.select_related("community", "venue", "series")
+        .annotate(my_role=_role(user=user, community="community_id"))
+        .filter(community__slug=community_slug, slug=event_slug)
+        .first()
+    )
+    if event is None:
+        # No such event: a non-organiser learns nothing of which events exist (403), as for any other address.
+        community_for_organiser(user=user, slug=community_slug)
+        raise Http404
+    if event.my_role != Membership.Role.ORGANISER:
+        raise PermissionDenied
+    return event
 
 
 def venue_for_organiser(*, user, community_slug: str, venue_id: int) -> Venue:

@@ -155,7 +155,7 @@ def test_questions_page_costs_a_fixed_number_of_queries(client, organiser, event
         create_question(event=event, label=f"Question {i}")
     client.force_login(organiser)
 
-    with django_assert_num_queries(6):  # session, user, community, role, event, questions with answer counts
+    with django_assert_num_queries(4):  # session, user, event with community and role, questions with answer counts
         response = client.get(url("questions", event))
 
     assert len(response.context["questions"]) == rows

@@ -237,9 +237,9 @@ def test_registrations_page_costs_a_fixed_number_of_queries(
         WaitingListEntry.objects.create(event=event, name=f"Waiting {i}", email=f"w{i}@example.com")
     client.force_login(organiser)
 
-    # session, user, community, role, event; order counts, waiting count; page count, orders, their tickets,
-    # their answers; the waiting list
-    with django_assert_num_queries(12):
+    # session, user, the event with its community and the organiser's role; order counts, waiting count; page
+    # count, orders, their tickets, their answers; the waiting list
+    with django_assert_num_queries(10):
         response = client.get(url("registrations", event))
 
     assert len(response.context["page"].object_list) == rows

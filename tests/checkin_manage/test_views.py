@@ -88,13 +88,14 @@ def test_doors_page_lists_limits_and_actions(organiser_client, event):
 def test_doors_page_costs_a_fixed_number_of_queries(organiser_client, event, django_assert_num_queries):
     doors_for(event=event)
     organiser_client.get(_url("doors", event))  # session warmed up
-    # session, user, community, membership, event, doors, limits, scans per door: explain any new query.
-    with django_assert_num_queries(8):
+    # session, user, event with its community and the membership's role, doors, limits, scans per door: explain
+    # any new query.
+    with django_assert_num_queries(6):
         organiser_client.get(_url("doors", event))
     create_door(event=event, name="Side")
     create_door(event=event, name="Back", ticket_types=[TicketTypeFactory(event=event).pk])
     scan(Door.objects.get(event=event, name="Side"), at=timezone.now(), successful=False, reason="unknown")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         organiser_client.get(_url("doors", event))
 
 
@@ -290,11 +291,11 @@ def test_stats_costs_a_fixed_number_of_queries(organiser_client, community, rows
         scan(main, at=timezone.now(), successful=False, reason="unknown")
     organiser_client.get(_url("stats", event))
 
-    # session, user, community, membership, event, doors, door limits, expected, scans, conflicts:
-    # explain any new query before raising these numbers.
-    with django_assert_num_queries(10):
+    # session, user, event with its community and the membership's role, doors, door limits, expected, scans,
+    # conflicts: explain any new query before raising these numbers.
+    with django_assert_num_queries(8):
         page = organiser_client.get(_url("stats", event))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         live = organiser_client.get(_url("stats_live", event))
 
     assert len(page.context["stats"].conflicts) == rows

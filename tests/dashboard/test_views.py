@@ -336,9 +336,9 @@ def _events_with_tickets(community, count):
 def test_dashboard_costs_a_fixed_number_of_queries(organiser_client, community, rows, django_assert_num_queries):
     _events_with_tickets(community, rows)
 
-    # session, user, community, membership, events, data version, ticket figures, waiting lists, registration
-    # curves (the figures and curves from the cache on a second read: see tests/dashboard/test_cache.py)
-    with django_assert_num_queries(9):
+    # session, user, community with the membership's role, events, data version, ticket figures, waiting lists,
+    # registration curves (the figures and curves from the cache on a second read: see tests/dashboard/test_cache.py)
+    with django_assert_num_queries(8):
         response = organiser_client.get(_url(community))
 
     assert len(response.context["board"].figures) == rows
@@ -348,8 +348,8 @@ def test_dashboard_costs_a_fixed_number_of_queries(organiser_client, community, 
 def test_csv_costs_a_fixed_number_of_queries(organiser_client, community, rows, django_assert_num_queries):
     _events_with_tickets(community, rows)
 
-    # session, user, community, membership, events, data version, ticket figures, waiting lists
-    with django_assert_num_queries(8):
+    # session, user, community with the membership's role, events, data version, ticket figures, waiting lists
+    with django_assert_num_queries(7):
         response = organiser_client.get(_url(community, "csv"))
 
     assert len(_csv(response)) == rows + 2

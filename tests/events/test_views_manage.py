@@ -410,8 +410,8 @@ def test_community_dashboard_costs_a_fixed_number_of_queries(
         EventFactory(community=community, start=now - dt.timedelta(days=9), end=now - dt.timedelta(days=8))
     login(client, organiser)
 
-    # session, user, community, role, events to come and drafts, past events
-    with django_assert_num_queries(6):
+    # session, user, community with the user's role, events to come and drafts, past events
+    with django_assert_num_queries(5):
         response = client.get(reverse("manage:community", args=[community.slug]))
 
     assert len(response.context["board"].past) == rows
@@ -427,8 +427,8 @@ def test_members_page_costs_a_fixed_number_of_queries(client, organiser, communi
         Invitation.objects.create(community=community, email=f"p{i}@example.org", role="volunteer", token=f"t{i}")
     login(client, organiser)
 
-    # session, user, community, role, members with their user, pending invitations with who invited
-    with django_assert_num_queries(6):
+    # session, user, community with the user's role, members with their user, pending invitations with who invited
+    with django_assert_num_queries(5):
         response = client.get(reverse("manage:members", args=[community.slug]))
 
     assert len(response.context["memberships"]) == rows + 1
@@ -800,8 +800,8 @@ def test_event_page_costs_a_fixed_number_of_queries(client, organiser, community
         TicketTypeFactory(event=event, position=i)
     login(client, organiser)
 
-    # session, user, community, role, event with venue and series, ticket types
-    with django_assert_num_queries(6):
+    # session, user, event with its community, venue and series and the user's role, ticket types
+    with django_assert_num_queries(4):
         response = client.get(reverse("manage:event", args=[community.slug, event.slug]))
 
     assert len(response.context["ticket_types"]) == rows

@@ -206,8 +206,8 @@ def test_people_page_costs_eight_queries_whatever_the_rows(client, community, ro
         person(community, f"p{n}@example.com", f"Person {n}").tags.add(tag)
     client.force_login(organiser)
 
-    # Session, user, community, role, tags of the filter, count, the page, its tags.
-    with django_assert_num_queries(8):
+    # Session, user, community with the organiser's role, tags of the filter, count, the page, its tags.
+    with django_assert_num_queries(7):
         response = client.get(people_url(community, sort="attended"))
 
     assert len(names(response)) == rows
@@ -293,9 +293,9 @@ def test_fan_page_costs_a_constant_number_of_queries(client, community, events, 
     fan.tags.add(Tag.objects.create(community=community, name="speaker"))
     client.force_login(organiser)
 
-    # Session, user, community, role, fan; its tags; orders, tickets, their check-ins, waiting lists; the
-    # community's tags (for the tag box).
-    with django_assert_num_queries(11):
+    # Session, user, community with the organiser's role, fan; its tags; orders, tickets, their check-ins, waiting
+    # lists; the community's tags (for the tag box).
+    with django_assert_num_queries(10):
         response = client.get(reverse("fans:fan", kwargs={"community": community.slug, "fan": fan.pk}))
 
     assert len(response.context["timeline"]) == events
