@@ -76,7 +76,12 @@ def attendees(request, community, event):
 def _attendees_page(request, event):
     choices = _Choices(event)
     form, filters = _filters(request, event, choices)
-    paginator = Paginator(selectors.attendee_rows(event=event, filters=filters), ROWS_PER_PAGE)
+    rows = selectors.attendee_rows(event=event, filters=filters)
+    if filters.search:
+        # A search folds every name it compares: its matches are read once, not once to count them and again for
+        # the page (the rows are narrow: kind, id and the sort's column).
+        rows = list(rows)
+    paginator = Paginator(rows, ROWS_PER_PAGE)
     partial = bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
     counts = None if partial else selectors.counts(event=event, ticket_types=choices.ticket_types)
     if counts is not None and not filters.active:

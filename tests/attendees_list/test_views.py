@@ -160,6 +160,26 @@ def test_pages_of_fifty(organiser_client, community):
     assert "52 rows" in text(second)  # the results alone count the rows themselves
 
 
+def test_a_search_pages_and_counts_its_matches(organiser_client, community):
+    event = EventFactory(community=community)
+    ticket_type = TicketTypeFactory(event=event)
+    for number in range(121):
+        name = f"Zoé {number:03d}" if number % 2 else f"Other {number:03d}"
+        TicketFactory(order=OrderFactory(event=event), ticket_type=ticket_type, holder_name=name)
+    zoes = [f"Zoé {number:03d}" for number in range(121) if number % 2]
+
+    first = organiser_client.get(url(event, query="q=zoe"), HTTP_HX_REQUEST="true")
+    second = organiser_client.get(url(event, query="q=zoe&page=2"), HTTP_HX_REQUEST="true")
+    backwards = organiser_client.get(url(event, query="q=zoe&sort=-name"), HTTP_HX_REQUEST="true")
+    beyond = organiser_client.get(url(event, query="q=zoe&page=9"), HTTP_HX_REQUEST="true")
+
+    assert row_names(first) == zoes[:50]
+    assert "60 rows" in text(first) and "Page 1 of 2" in text(first)
+    assert row_names(second) == zoes[50:]
+    assert row_names(backwards) == zoes[::-1][:50]
+    assert row_names(beyond) == zoes[50:]  # a page past the end shows the last one
+
+
 def test_whole_page_counts_the_rows_as_the_results_do(organiser_client, crowd):
     whole = organiser_client.get(url(crowd.event))
     results = organiser_client.get(url(crowd.event), HTTP_HX_REQUEST="true")
@@ -246,7 +266,8 @@ def test_htmx_results_queries_do_not_grow_with_rows(organiser_client, community,
         response = organiser_client.get(url(event, query="q=person&checked_in=no"), HTTP_HX_REQUEST="true")
 
     assert len(row_names(response)) == count
-    assert len(queries) == 11, "\n".join(q["sql"] for q in queries)
+    # As the page, without the counts and the rows' count: a search's matches are read once, then the page's rows.
+    assert len(queries) == 10, "\n".join(q["sql"] for q in queries)
 
 
 @pytest.mark.parametrize("count", [1, 3])
