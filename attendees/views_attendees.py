@@ -69,11 +69,13 @@ def _sort_links(filters) -> dict[str, dict]:
 @login_required
 @require_GET
 def attendees(request, community, event):
-    event = access.event_for_organiser(user=request.user, community_slug=community, event_slug=event)
-    return pagecache.cached_member_page(request, render=lambda: _attendees_page(request, event))
+    # The access check alone, cheap: the event is read only when the page is rendered, not served from the cache.
+    access.event_pk_for_organiser(user=request.user, community_slug=community, event_slug=event)
+    return pagecache.cached_member_page(request, render=lambda: _attendees_page(request, community, event))
 
 
-def _attendees_page(request, event):
+def _attendees_page(request, community_slug, event_slug):
+    event = access.event_for_organiser(user=request.user, community_slug=community_slug, event_slug=event_slug)
     choices = _Choices(event)
     form, filters = _filters(request, event, choices)
     rows = selectors.attendee_rows(event=event, filters=filters)

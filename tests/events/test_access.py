@@ -156,3 +156,21 @@ def test_invitation_for_token(community):
     assert access.invitation_for_token(token="other") is None
     assert access.invitation_for_token(token="") is None
     assert access.invitation_for_token(token="x" * 65) is None
+
+
+def test_event_pk_for_organiser_checks_as_event_for_organiser_in_one_narrow_query(
+    community, organiser, volunteer, django_assert_num_queries
+):
+    event = EventFactory(community=community)
+    foreign = EventFactory()
+
+    with django_assert_num_queries(1):
+        found = access.event_pk_for_organiser(user=organiser, community_slug=community.slug, event_slug=event.slug)
+
+    assert found == event.pk
+    with pytest.raises(PermissionDenied):
+        access.event_pk_for_organiser(user=volunteer, community_slug=community.slug, event_slug=event.slug)
+    with pytest.raises(Http404):
+        access.event_pk_for_organiser(user=organiser, community_slug=community.slug, event_slug=foreign.slug)
+    with pytest.raises(PermissionDenied):
+        access.event_pk_for_organiser(user=AnonymousUser(), community_slug=community.slug, event_slug=event.slug)
