@@ -289,6 +289,9 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="rounds the time is split into (default 5)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL, help="database created then dropped")
+    parser.add_argument(
+        "--redis-url", default="", help="use this Redis for the cache and sessions, as in production (default: none)"
+    )
     parser.add_argument("--markdown", action="store_true", help="print the tables in Markdown")
     args = parser.parse_args(argv)
     results = run(args=args)
@@ -311,7 +314,9 @@ class Export:
 def run(*, args) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-people-") as tmp:
         tmp = Path(tmp)
-        env = common.environment(tmp=tmp, database_url=args.postgres_url, EMAIL_URL="dummymail://")
+        env = common.environment(
+            tmp=tmp, database_url=args.postgres_url, redis_url=args.redis_url, EMAIL_URL="dummymail://"
+        )
         with common.postgres_database(args.postgres_url):
             common.manage(env, "migrate", "--noinput")
             common.manage(env, "collectstatic", "--noinput")
@@ -448,9 +453,10 @@ def _export(port: int, export: Export, *, cookie: str, log: Path) -> Export:
 def report(results: dict, *, args) -> bool:
     pages, exports, data = results["pages"], results["exports"], results["data"]
     base = pages[0].rps
+    cache = "Redis for the cache and sessions" if args.redis_url else "local-memory cache, sessions in the database"
     print(
-        f"\nPostgreSQL · gunicorn {args.workers} workers · {args.concurrency} clients, logged in as an organiser · "
-        f"{args.seconds:g} s per page in {args.rounds} rounds · {os.cpu_count()} CPUs · "
+        f"\nPostgreSQL · {cache} · gunicorn {args.workers} workers · {args.concurrency} clients, logged in as an "
+        f"organiser · {args.seconds:g} s per page in {args.rounds} rounds · {os.cpu_count()} CPUs · "
         f"data built in {results['build_seconds']:.0f} s"
     )
     print(common.table(common.PAGE_COLUMNS, common.page_rows(pages), markdown=args.markdown))

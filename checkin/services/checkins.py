@@ -20,7 +20,7 @@ from checkin.counters import forget_door_counts
 from checkin.errors import CheckInError
 from checkin.models import CheckIn, Door
 from checkin.services.rules import ticket_refusal
-from checkin.services.scan_query import insert_checkin, locked_ticket, mark_checked_in, previous_checkin
+from checkin.services.scan_query import insert_checkin, locked_ticket
 
 Reason = CheckIn.Reason
 Kind = CheckIn.Kind
@@ -199,12 +199,11 @@ def _decide_ticket(row: CheckIn, *, ticket: Ticket, door: Door, request: ScanReq
     if inside:
         if not request.offline or _let_in_by_device(ticket=ticket, door=door, device=request.device):
             # The admission to name in the sentence ("...at 19:03 by Alex").
-            row.previous = previous_checkin(ticket.last_pk)
+            row.previous = ticket.last_movement
             return _record(row, reason=Reason.ALREADY_CHECKED_IN), None
         row.previous_id = ticket.last_pk
         row.conflict = True  # two devices let the same ticket in while offline: both stand, this one is flagged
-    _record(row, reason="")
-    mark_checked_in(ticket_id=ticket.pk, at=row.scanned_at)
+    _record(row, reason="", admits=ticket.pk)
     return row, ticket.pk
 
 
@@ -228,10 +227,11 @@ def _current_stay(*, ticket: Ticket, door: Door) -> list[CheckIn]:
     return stay
 
 
-def _record(row: CheckIn, *, reason: str) -> CheckIn:
+def _record(row: CheckIn, *, reason: str, admits: int | None = None) -> CheckIn:
+    """Record the attempt; `admits`: the ticket an entry lets in, whose first admission is marked with it."""
     row.successful = not reason
     row.reason = reason
-    insert_checkin(row)
+    insert_checkin(row, admits=admits)
     row.repeated = False
     return row
 

@@ -1,5 +1,5 @@
-"""The scan's statements: lock the ticket row, read it with everything the door's rules and counters need in one
-statement, record the attempt, mark the ticket's first admission.
+"""The scan's statements: lock the ticket row, read it with everything the door's rules, counters and answer need
+in one statement, record the attempt (and an admission's mark on the ticket: one statement on PostgreSQL).
 
 This is the door's hot path (bench/scan.py: a scan must cost no more than about three /healthz requests). Built
 with the ORM, the read (a dozen subqueries) took Django longer to compile than the database took to run it, and
@@ -20,6 +20,7 @@ from checkin.models import CheckIn, Door
 from events.models import Event, TicketType
 
 _TICKET_FIELDS = ["id", "order_id", "ticket_type_id", "holder_name", "holder_email", "status", "fan_id"]
+_VOLUNTEER_FIELDS = ["first_name", "last_name", "email", get_user_model().USERNAME_FIELD]
 
 
 def _table(model) -> str:
@@ -46,7 +47,7 @@ def _lock_sql(vendor: str, by: str) -> str:
 
 @functools.cache
 def _sql() -> str:
-    """The read of the locked ticket and all the rules need."""
+    """The read of the locked ticket and all the rules and the answer need."""
     t, c = _table, _column
     door_types = Door.ticket_types.through
     ticket_columns = ", ".join(f"t.{c(Ticket, f)}" for f in _TICKET_FIELDS)
@@ -55,11 +56,11 @@ def _sql() -> str:
         f"f.{c(Fan, 'community')} = %s AND (f.{c(Fan, 'id')} = t.{c(Ticket, 'fan')}"
         f" OR f.{c(Fan, 'email')} = LOWER(t.{c(Ticket, 'holder_email')}))"
     )
-    standing = (
-        f"FROM {t(CheckIn)} m WHERE m.{c(CheckIn, 'ticket')} = t.{c(Ticket, 'id')} AND m.{c(CheckIn, 'door')} = %s"
-        f" AND m.{c(CheckIn, 'successful')} AND m.{c(CheckIn, 'undone_at')} IS NULL"
-        f" ORDER BY m.{c(CheckIn, 'scanned_at')} DESC, m.{c(CheckIn, 'id')} DESC LIMIT 1"
-    )
+    # The ticket's latest standing movement at the door (its time and volunteer for "already checked in at 19:03
+    # by Alex"): one entry of checkin_ticket_standing_idx.
+    user = get_user_model()
+    latest = ("kind", "id", "scanned_at", "volunteer")
+    volunteer_columns = ", ".join(f"u.{c(user, f)}" for f in _VOLUNTEER_FIELDS)
     # Only names from the models are put into the text; every value goes as a parameter.
     sql = f"""
         SELECT {ticket_columns}, o.{c(Order, "event")}, o.{c(Order, "status")}, tt.{c(TicketType, "name")},
@@ -68,8 +69,7 @@ def _sql() -> str:
             (NOT EXISTS (SELECT 1 FROM {t(door_types)} d WHERE d.{c(door_types, "door")} = %s)
              OR EXISTS (SELECT 1 FROM {t(door_types)} d WHERE d.{c(door_types, "door")} = %s
                         AND d.{c(door_types, "tickettype")} = t.{c(Ticket, "ticket_type")})),
-            (SELECT m.{c(CheckIn, "kind")} {standing}),
-            (SELECT m.{c(CheckIn, "id")} {standing}),
+            {", ".join(f"latest.{c(CheckIn, f)}" for f in latest)}, {volunteer_columns},
             (SELECT COUNT(DISTINCT o2.{c(Order, "event")})
              FROM (SELECT t2.{c(Ticket, "order")} AS order_id FROM {t(Ticket)} t2
                    WHERE LOWER(t2.{c(Ticket, "holder_email")}) = LOWER(t.{c(Ticket, "holder_email")})
@@ -89,6 +89,11 @@ def _sql() -> str:
         FROM {t(Ticket)} t
         JOIN {t(Order)} o ON o.{c(Order, "id")} = t.{c(Ticket, "order")}
         JOIN {t(TicketType)} tt ON tt.{c(TicketType, "id")} = t.{c(Ticket, "ticket_type")}
+        LEFT JOIN (SELECT {", ".join(f"m.{c(CheckIn, f)}" for f in latest)} FROM {t(CheckIn)} m
+                   WHERE m.{c(CheckIn, "ticket")} = %s AND m.{c(CheckIn, "door")} = %s
+                     AND m.{c(CheckIn, "successful")} AND m.{c(CheckIn, "undone_at")} IS NULL
+                   ORDER BY m.{c(CheckIn, "scanned_at")} DESC, m.{c(CheckIn, "id")} DESC LIMIT 1) latest ON TRUE
+        LEFT JOIN {t(user)} u ON u.{c(user, "id")} = latest.{c(CheckIn, "volunteer")}
         WHERE t.{c(Ticket, "id")} = %s
     """  # noqa: S608
     return sql
@@ -98,10 +103,11 @@ def locked_ticket(*, door: Door, code: str | None = None, ticket_id: int | None 
     """The ticket with this secret (or id), locked for the transaction, or None.
 
     The ticket carries `order` (event_id, status) and `ticket_type` (name) and: `fan_flagged`, `fan_note`,
-    `type_admitted` (the door takes its type), `last_kind` / `last_pk` (its latest standing movement at the door:
-    inside when an entry), `earlier_events` (earlier events of the community it was let in at) and
-    `door_questions` (the event has questions shown at the door) and `entered_before` (it has a standing entry
-    at the door).
+    `type_admitted` (the door takes its type), `last_kind` / `last_pk` / `last_movement` (its latest standing
+    movement at the door, inside when an entry: the admission "already checked in at 19:03 by Alex" names, with
+    its time and volunteer; None when there is none), `earlier_events` (earlier events of the community it was let
+    in at) and `door_questions` (the event has questions shown at the door) and `entered_before` (it has a standing
+    entry at the door).
     """
     event = door.event
     by, key = ("id", ticket_id) if ticket_id is not None else ("secret", code)
@@ -115,14 +121,14 @@ def locked_ticket(*, door: Door, code: str | None = None, ticket_id: int | None 
         event.community_id,  # fan note
         door.pk,  # door takes every type...
         door.pk,  # ...or this one
-        door.pk,  # latest movement: kind
-        door.pk,  # latest movement: id
         event.community_id,  # earlier events
         event.start,
         event.pk,  # door questions
         door.pk,  # entered before
         CheckIn.Kind.ENTRY,
-        found[0],
+        found[0],  # latest movement
+        door.pk,
+        found[0],  # the ticket
     ]
     with connection.cursor() as cursor:
         cursor.execute(_sql(), params)
@@ -134,47 +140,36 @@ def locked_ticket(*, door: Door, code: str | None = None, ticket_id: int | None 
         connection.alias, ["id", "event_id", "status"], [ticket.order_id, event_id, order_status]
     )
     ticket.ticket_type = TicketType.from_db(connection.alias, ["id", "name"], [ticket.ticket_type_id, type_name])
-    flagged, note, admitted, last_kind, last_pk, earlier, questions, entered = row[fields + 3 :]
+    flagged, note, admitted, last_kind, last_pk, last_scanned_at, last_volunteer_id, *rest = row[fields + 3 :]
+    *names, earlier, questions, entered = rest
     ticket.fan_flagged = bool(flagged)
     ticket.fan_note = note or ""
     ticket.type_admitted = bool(admitted)
     ticket.last_kind = last_kind
     ticket.last_pk = last_pk
+    ticket.last_movement = None
+    if last_pk is not None:
+        ticket.last_movement = _movement(
+            last_pk, scanned_at=last_scanned_at, volunteer_id=last_volunteer_id, names=names
+        )
     ticket.earlier_events = earlier or 0
     ticket.door_questions = bool(questions)
     ticket.entered_before = bool(entered)
     return ticket
 
 
-_VOLUNTEER_FIELDS = ["first_name", "last_name", "email", get_user_model().USERNAME_FIELD]
-
-
-@functools.cache
-def _previous_sql() -> str:
-    user, c = get_user_model(), _column
-    volunteer_columns = ", ".join(f"u.{c(user, f)}" for f in _VOLUNTEER_FIELDS)
-    return (
-        f"SELECT m.{c(CheckIn, 'scanned_at')}, m.{c(CheckIn, 'volunteer')}, {volunteer_columns}"  # noqa: S608
-        f" FROM {_table(CheckIn)} m LEFT JOIN {_table(user)} u ON u.{c(user, 'id')} = m.{c(CheckIn, 'volunteer')}"
-        f" WHERE m.{c(CheckIn, 'id')} = %s"
-    )
-
-
-def previous_checkin(pk: int) -> CheckIn:
-    """The admission a repeated scan ran into, with what "already checked in at 19:03 by Alex" needs: its time and
-    its volunteer's names (the rest of the row is read if asked for)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_previous_sql(), [pk])
-        scanned_at, volunteer_id, *names = cursor.fetchone()
+def _movement(pk: int, *, scanned_at, volunteer_id: int | None, names: list) -> CheckIn:
+    """A movement with what "already checked in at 19:03 by Alex" needs: its time and its volunteer's names (the
+    rest of the row is read if asked for)."""
     if timezone.is_naive(scanned_at):  # SQLite's driver gives the stored UTC time without its zone
         scanned_at = scanned_at.replace(tzinfo=dt.UTC)
-    previous = _loaded(CheckIn, {"id": pk, "scanned_at": scanned_at, "volunteer_id": volunteer_id})
-    previous.volunteer = None
+    movement = _loaded(CheckIn, {"id": pk, "scanned_at": scanned_at, "volunteer_id": volunteer_id})
+    movement.volunteer = None
     if volunteer_id is not None:
-        previous.volunteer = _loaded(
+        movement.volunteer = _loaded(
             get_user_model(), {"id": volunteer_id, **dict(zip(_VOLUNTEER_FIELDS, names, strict=True))}
         )
-    return previous
+    return movement
 
 
 def _loaded(model, values: dict):
@@ -184,36 +179,47 @@ def _loaded(model, values: dict):
 
 
 @functools.cache
-def _insert_sql() -> tuple[str, tuple]:
-    fields = tuple(f for f in CheckIn._meta.concrete_fields if not f.primary_key)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
+def _insert_sql(*, with_mark: bool) -> str:
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in _insert_fields())
+    placeholders = ", ".join(["%s"] * len(_insert_fields()))
     pk = _column(CheckIn, "id")
     sql = f"INSERT INTO {_table(CheckIn)} ({columns}) VALUES ({placeholders}) RETURNING {pk}"  # noqa: S608
-    return sql, fields
+    if with_mark:
+        # A data-modifying WITH runs once, to completion, within the statement: one round trip fewer per admission.
+        sql = f"WITH first_admission AS ({_mark_sql()}) {sql}"
+    return sql
 
 
-def insert_checkin(row: CheckIn) -> None:
-    """`row.save(force_insert=True)` without the ORM's compiling (no signal listens to CheckIn's saves).
-
-    Raises IntegrityError like save() when the (device, nonce) is taken.
-    """
-    sql, fields = _insert_sql()
-    values = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row.pk = cursor.fetchone()[0]
-    row._state.adding = False
-    row._state.db = connection.alias
+@functools.cache
+def _insert_fields() -> tuple:
+    return tuple(f for f in CheckIn._meta.concrete_fields if not f.primary_key)
 
 
-def mark_checked_in(*, ticket_id: int, at) -> None:
+@functools.cache
+def _mark_sql() -> str:
     """The ticket's first admission at any door: an offline one uploaded late may be earlier than the one
     recorded, so the earlier time wins."""
     column = _column(Ticket, "checked_in_at")
-    sql = (
+    return (
         f"UPDATE {_table(Ticket)} SET {column} = %s"  # noqa: S608
         f" WHERE {_column(Ticket, 'id')} = %s AND ({column} IS NULL OR {column} > %s)"
     )
+
+
+def insert_checkin(row: CheckIn, *, admits: int | None = None) -> None:
+    """`row.save(force_insert=True)` without the ORM's compiling (no signal listens to CheckIn's saves).
+
+    `admits`: the id of the ticket this row lets in, whose first admission (`checked_in_at`) is marked in the same
+    statement on PostgreSQL, in a second one on SQLite (which has no data-modifying WITH).
+    Raises IntegrityError like save() when the (device, nonce) is taken.
+    """
+    values = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in _insert_fields()]
+    mark = [row.scanned_at, admits, row.scanned_at]
+    with_mark = admits is not None and connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [at, ticket_id, at])
+        cursor.execute(_insert_sql(with_mark=with_mark), mark + values if with_mark else values)
+        row.pk = cursor.fetchone()[0]
+        if admits is not None and not with_mark:
+            cursor.execute(_mark_sql(), mark)
+    row._state.adding = False
+    row._state.db = connection.alias

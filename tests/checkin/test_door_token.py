@@ -5,6 +5,7 @@ import time
 import pytest
 from django.core import signing
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -80,9 +81,9 @@ def test_token_scan_skips_session_user_door_and_role_queries(
     token = access.door_token(door=door, user=volunteer)
     post(anonymous, door, "scan", scan_body(first.secret), **with_token(token))  # the door and role are remembered
 
-    # savepoint, the ticket locked, then read with all the rules and the counters need, insert, checked_in_at,
-    # release.
-    with django_assert_num_queries(6):
+    # savepoint, the ticket locked, then read with all the rules and the counters need, insert with checked_in_at
+    # (two statements on SQLite, which has no UPDATE inside WITH), release.
+    with django_assert_num_queries(5 if connection.vendor == "postgresql" else 6):
         answer = post(anonymous, door, "scan", scan_body(second.secret), **with_token(token)).json()
 
     assert answer["counts"] == {"inside": 2, "checked_in": 2, "expected": 2}

@@ -15,7 +15,7 @@ from checkin.selectors import scan_answer, scan_message
 from checkin.services.checkins import ScanRequest, scan, sync_scans, undo
 from events.models import Event
 from tests.checkin.factories import CheckInFactory, DoorFactory, FanFactory, TicketFactory
-from tests.factories import EventFactory, TicketTypeFactory
+from tests.factories import EventFactory, TicketTypeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +65,19 @@ def test_already_checked_in_names_the_volunteer_by_e_mail_when_they_have_no_name
     second = scan_code(door, nameless, ticket.secret)
 
     assert scan_message(second, door=door).endswith("by door@example.com at Main door")
+
+
+def test_already_checked_in_by_a_volunteer_since_deleted_says_when_and_where(door, volunteer, make_ticket):
+    gone = UserFactory(first_name="Sam")
+    ticket = make_ticket()
+    first = scan_code(door, gone, ticket.secret)
+    CheckIn.objects.filter(pk=first.pk).update(scanned_at=dt.datetime(2026, 11, 21, 18, 3, tzinfo=dt.UTC))
+    gone.delete()
+
+    second = scan_code(door, volunteer, ticket.secret, device="d-2")
+
+    assert (second.reason, second.previous_id) == ("already_checked_in", first.pk)
+    assert scan_message(second, door=door) == "Already checked in at 19:03 at Main door"
 
 
 @pytest.mark.parametrize(
