@@ -64,8 +64,16 @@ def install_triggers(*, using: str = "default") -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(POSTGRESQL_FUNCTION)
+            # Only where it is missing: creating a trigger locks its table, which a live site would feel.
+            cursor.execute(
+                "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                " WHERE t.tgname = %s AND pg_table_is_visible(c.oid)",
+                [TRIGGER],
+            )
+            present = {name for (name,) in cursor.fetchall()}
             for table in tables:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {quote(table)}")
+                if table in present:
+                    continue
                 cursor.execute(
                     f"CREATE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {quote(table)} "
                     f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"

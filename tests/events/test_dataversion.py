@@ -101,6 +101,20 @@ def test_installing_again_keeps_one_trigger_a_table(db):
     assert dataversion.current() == before + 1
 
 
+def test_a_table_that_lost_its_trigger_gets_it_back_at_the_next_migrate(db):
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DROP TRIGGER {dataversion.TRIGGER} ON attendees_tag")
+        else:
+            for kind in ("insert", "update", "delete"):
+                cursor.execute(f'DROP TRIGGER "{dataversion.TRIGGER}_attendees_tag_{kind}"')
+    assert "attendees_tag" not in triggered_tables()
+
+    dataversion.install_triggers()
+
+    assert "attendees_tag" in triggered_tables()
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time anyway")
 @pytest.mark.django_db(transaction=True)
 def test_writers_never_wait_for_each_other_and_each_commit_counts():
