@@ -47,3 +47,16 @@ def test_postgresql_prepares_statements_unless_turned_off():
     assert _database_options(DATABASE_URL=url) == "[('prepare_threshold', 5), ('server_side_binding', True)]"
     assert _database_options(DATABASE_URL=url, DB_PREPARED_STATEMENTS="0") == "[]"
     assert "server_side_binding" not in _database_options(DATABASE_URL="sqlite:///x.sqlite3")
+
+
+def test_the_wsgi_application_keeps_what_it_loaded_out_of_the_garbage_collector():
+    # A full collection walked the 100,000 objects Django and the apps load, 20 to 30 ms: a pause in some request.
+    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    environment.update(DEBUG="1")
+    code = "import gc, config.wsgi; print(gc.get_freeze_count())"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, timeout=60, cwd=MANAGE.parent
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) > 50_000
