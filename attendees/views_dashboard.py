@@ -78,8 +78,6 @@ def _dashboard_page(request, community):
             "fans_chart": _fans_chart(board.figures, community),
             "curve_chart": _curve_chart(curves, community),
             "query": query,
-            "legend_attendance": [(_("Checked in"), ATTENDED), (_("No-shows"), NO_SHOW), (_("Expected"), TO_COME)],
-            "legend_fans": [(_("Returning"), ATTENDED), (_("First time"), FIRST_TIME)],
         },
     )
 
@@ -89,10 +87,13 @@ def _labels(figures, community) -> list[str]:
 
 
 def _two_sizes(draw, *, chart_id, **kwargs) -> dict:
-    """The plot for a laptop and, for phones, a narrow one with the same numbers (CSS shows one of them)."""
+    """The plot for a laptop and, for phones, a narrow one with the same numbers (CSS shows one of them), and its
+    legend from the series (templates/attendees/dashboard/_chart.html): lines for a line chart, swatches else."""
     return {
         "wide": draw(chart_id=chart_id, width=charts.WIDTH, **kwargs),
         "narrow": draw(chart_id=f"{chart_id}-narrow", width=charts.NARROW, **kwargs),
+        "legend": [(s.name, s.color, s.dashed) for s in kwargs["series"]],
+        "lines": draw is charts.lines,
     }
 
 
@@ -149,23 +150,20 @@ def _curve_chart(curves, community):
         )
         for index, (curve, colour) in enumerate(zip(curves, colours, strict=True))
     ]
-    return {
-        **_two_sizes(
-            charts.lines,
-            chart_id="chart-curves",
-            title=_("Registrations before the event"),
-            description=_(
-                "Tickets registered, added up day by day over the %(days)s days before each event's start: the "
-                "chosen event in a thick line, the ones before it dashed. The table below has the same numbers."
-            )
-            % {"days": selectors.CURVE_DAYS},
-            x_values=curves[0].days,
-            x_label=_("days before the start"),
-            x_ticks=list(range(selectors.CURVE_DAYS, -1, -10)),
-            series=series,
-        ),
-        "legend": [(s.name, s.color, s.dashed) for s in series],
-    }
+    return _two_sizes(
+        charts.lines,
+        chart_id="chart-curves",
+        title=_("Registrations before the event"),
+        description=_(
+            "Tickets registered, added up day by day over the %(days)s days before each event's start: the "
+            "chosen event in a thick line, the ones before it dashed. The table below has the same numbers."
+        )
+        % {"days": selectors.CURVE_DAYS},
+        x_values=curves[0].days,
+        x_label=_("days before the start"),
+        x_ticks=list(range(selectors.CURVE_DAYS, -1, -10)),
+        series=series,
+    )
 
 
 # The days the table under the registration curves shows (the plot has every day).

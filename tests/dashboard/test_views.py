@@ -125,6 +125,27 @@ def test_dashboard_draws_the_three_plots_with_their_titles(organiser_client, his
     assert tips == ["Checked in: 2", "No-shows: 1", "Checked in: 3", "Expected: 1"]
 
 
+def test_each_plot_has_a_legend_in_the_colours_of_its_series(organiser_client, history):
+    content = organiser_client.get(_url(history.community, event=history.b.slug)).content.decode()
+
+    legends = re.findall(r'<ul class="db-legend" aria-hidden="true">(.*?)</ul>', content)
+    items = [re.findall(r'<span class="([^"]+)" style="([^"]+)"></span>([^<]+)</li>', legend) for legend in legends]
+    assert items[0] == [
+        ("db-swatch", "background: #5b3cc4", "Checked in"),
+        ("db-swatch", "background: #e07a3f", "No-shows"),
+        ("db-swatch", "background: #cfc6f2", "Expected"),
+    ]
+    assert items[1] == [
+        ("db-swatch", "background: #5b3cc4", "Returning"),
+        ("db-swatch", "background: #1f9a8a", "First time"),
+    ]
+    # The registration curves: line samples, the events before the chosen one dashed.
+    assert [(kind, label.split(" (")[0]) for kind, _style, label in items[2]] == [
+        ("db-swatch db-swatch--line db-swatch--dashed", "A"),
+        ("db-swatch db-swatch--line", "B"),
+    ]
+
+
 def test_dashboard_compares_the_chosen_event_with_the_ones_before(organiser_client, history):
     response = organiser_client.get(_url(history.community, event=history.b.slug))
 
