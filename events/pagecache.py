@@ -82,17 +82,22 @@ def page_key(request: HttpRequest, *, version: tuple) -> str:
     return "page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _entry_from(request: HttpRequest, response: HttpResponse) -> dict | None:
-    """What to keep of a freshly rendered response, or None when it must not be shared."""
+def _can_keep(request: HttpRequest, response: HttpResponse) -> bool:
+    """Whether a freshly rendered response (rendered here if it is a template response) may be served again: a
+    whole page, that sets no cookie and changed nothing in the session."""
     if hasattr(response, "render") and not getattr(response, "is_rendered", True):
         response.render()
     if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    return not getattr(getattr(request, "session", None), "modified", False)
+
+
+def _entry_from(request: HttpRequest, response: HttpResponse) -> dict | None:
+    """What to keep of a freshly rendered response, or None when it must not be shared."""
+    if not _can_keep(request, response):
         return None
     if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
         return None  # the page holds a CSRF token for this visitor only
-    session = getattr(request, "session", None)
-    if session is not None and session.modified:
-        return None
     content = response.content
     headers = {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)}
     return {"content": content, "content_type": response["Content-Type"], "headers": headers}
@@ -149,10 +154,7 @@ def cached_member_page(request: HttpRequest, *, render: Callable[[], HttpRespons
         response[CACHE_HEADER] = "hit"
         return response
     response = render()
-    if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-        response.render()
-    written = getattr(getattr(request, "session", None), "modified", False)
-    if response.status_code == 200 and not response.streaming and not response.cookies and not written:
+    if _can_keep(request, response):
         # Compressed: a page of 50 rows is tens of kilobytes, and each worker keeps hundreds of pages in memory.
         content = zlib.compress(response.content, 1)
         cache.set(key, {"content": content, "headers": list(response.items())}, MEMBER_PAGE_SECONDS)
