@@ -6,6 +6,7 @@ Every answer is JSON, errors included ({"ok": false, "reason", "message"} with 4
 import datetime as dt
 import functools
 import json
+import logging
 import re
 
 from django.contrib.auth import get_user_model
@@ -23,6 +24,8 @@ from checkin.services import checkins
 from checkin.services.rules import sentence
 from events.models import Event
 
+logger = logging.getLogger(__name__)
+
 # Device ids and nonces are the page's own random strings; anything else is a broken or hostile client.
 _TOKEN = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 # Longer than any ticket code: such a code is answered "not a ticket code" without being looked at.
@@ -32,6 +35,27 @@ MAX_SYNC_SCANS = 500
 
 class BadRequest(Exception):
     """A request the door cannot read: answered 400 with its message, nothing recorded."""
+
+
+class DoorAnswer(JsonResponse):
+    """A JSON answer that, once sent, runs the work put off until then (`later`: checkin.counters' recounts).
+
+    The WSGI server calls close() after the last byte has gone to the device, so the volunteer does not wait for
+    that work; a failure in it is logged, and the answer already given stands.
+    """
+
+    def __init__(self, data, *, later: list, **kwargs):
+        super().__init__(data, **kwargs)
+        self.later = later
+
+    def close(self):
+        try:
+            for work in self.later:
+                work()
+        except Exception:
+            logger.exception("Work put off until after a door's answer failed")
+        finally:
+            super().close()
 
 
 def _error(status: int, reason: str, message: str) -> JsonResponse:
@@ -191,8 +215,9 @@ def scan(request, door, volunteer):
     limiter.record(checkin)
     answer = selectors.scan_answer(checkin, door=door)
     answer["nonce"] = checkin.nonce
-    answer["counts"] = counters.door_counts(door=door, change=getattr(checkin, "count_change", None))
-    return JsonResponse(answer)
+    later = []
+    answer["counts"] = counters.door_counts(door=door, change=getattr(checkin, "count_change", None), later=later)
+    return DoorAnswer(answer, later=later)
 
 
 @door_endpoint("POST")
@@ -215,7 +240,8 @@ def sync(request, door, volunteer):
         answer = selectors.scan_answer(checkin, door=door, extras=False)
         answer["nonce"] = checkin.nonce
         results.append(answer)
-    return JsonResponse({"results": results, "counts": counters.door_counts(door=door)})
+    later = []
+    return DoorAnswer({"results": results, "counts": counters.door_counts(door=door, later=later)}, later=later)
 
 
 @door_endpoint("GET")
@@ -241,10 +267,12 @@ def undo(request, door, volunteer):
     answer = selectors.scan_answer(checkin, door=door, extras=False)
     answer["message"] = sentence("undone", name=checkin.ticket.holder_name)
     answer["undone"] = True
-    answer["counts"] = counters.door_counts(door=door)
-    return JsonResponse(answer)
+    later = []
+    answer["counts"] = counters.door_counts(door=door, later=later)
+    return DoorAnswer(answer, later=later)
 
 
 @door_endpoint("GET")
 def counts(request, door, volunteer):
-    return JsonResponse(counters.door_counts(door=door))
+    later = []
+    return DoorAnswer(counters.door_counts(door=door, later=later), later=later)

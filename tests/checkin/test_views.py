@@ -647,9 +647,76 @@ def test_counters_are_kept_between_recounts_and_a_scan_adds_its_own_change(
 
     kept = volunteer_client.get(url(door, "counts")).json()
     answer = post(volunteer_client, door, "scan", scan_body(cy.secret)).json()
-    monkeypatch.setattr(counters, "MOVEMENTS_RECOUNT_SECONDS", 0)  # the next answer counts the rows afresh
+    monkeypatch.setattr(counters, "MOVEMENTS_RECOUNT_SECONDS", 0)  # a recount is due...
+    due = volunteer_client.get(url(door, "counts")).json()  # ...made once this answer is sent
+    monkeypatch.setattr(counters, "MOVEMENTS_RECOUNT_SECONDS", 3600)
     recounted = volunteer_client.get(url(door, "counts")).json()
 
     assert (kept["inside"], kept["checked_in"]) == (1, 1)
     assert (answer["counts"]["inside"], answer["counts"]["checked_in"]) == (2, 2)
+    assert (due["inside"], due["checked_in"]) == (2, 2)
     assert (recounted["inside"], recounted["checked_in"]) == (3, 3)
+
+
+def _scan_view_answer(door, volunteer, body):
+    """The scan view's response as the WSGI server gets it, before the server has sent it and closed it."""
+    from django.test import RequestFactory
+
+    from checkin import access, views_api
+
+    request = RequestFactory().post(
+        url(door, "scan"),
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"X-Door-Token": access.door_token(door=door, user=volunteer)},
+    )
+    return views_api.scan(request, door.code)
+
+
+def test_a_due_recount_waits_until_the_answer_is_sent(door, volunteer, make_ticket, monkeypatch):
+    from checkin import counters
+
+    ada, bea, cy = make_ticket(), make_ticket(), make_ticket()
+    counters.door_counts(door=door)  # counted: nothing in, three expected
+    CheckInFactory(door=door, ticket=ada)  # let in by another worker: not in the kept counters yet
+    CheckInFactory(door=door, ticket=bea)
+    monkeypatch.setattr(counters, "MOVEMENTS_RECOUNT_SECONDS", 0)
+    monkeypatch.setattr(counters, "EXPECTED_RECOUNT_SECONDS", 0)
+    make_ticket()  # one more expected
+
+    response = _scan_view_answer(door, volunteer, scan_body(cy.secret))
+    before_sending = json.loads(response.content)["counts"]
+    response.close()  # what the server does once the last byte has gone
+    monkeypatch.setattr(counters, "MOVEMENTS_RECOUNT_SECONDS", 3600)
+    monkeypatch.setattr(counters, "EXPECTED_RECOUNT_SECONDS", 3600)
+
+    # The answer adds its own admission to the kept counters; the rows are counted after it has gone.
+    assert before_sending == {"inside": 1, "checked_in": 1, "expected": 3}
+    assert counters.door_counts(door=door) == {"inside": 3, "checked_in": 3, "expected": 4}
+
+
+def test_work_failing_after_the_answer_is_logged_and_the_answer_stands(door, volunteer, make_ticket, caplog):
+    from checkin import views_api
+
+    response = views_api.DoorAnswer({"ok": True}, later=[lambda: 1 / 0])
+    closed = []
+    response._resource_closers.append(lambda: closed.append(True))
+
+    response.close()
+
+    assert json.loads(response.content) == {"ok": True}
+    assert closed == [True]  # the response's own closing still runs
+    assert "Work put off until after a door's answer failed" in caplog.text
+    assert "ZeroDivisionError" in caplog.text
+
+
+def test_counts_wait_for_nothing_when_none_are_kept(volunteer_client, door, make_ticket, monkeypatch):
+    """A worker's first answer, or the first after an undo or an offline sync, counts the rows at once."""
+    from checkin import counters
+
+    ada = make_ticket()
+    make_ticket()
+    CheckInFactory(door=door, ticket=ada)
+    counters.forget_door_counts(door.pk)
+
+    assert volunteer_client.get(url(door, "counts")).json() == {"inside": 1, "checked_in": 1, "expected": 2}
