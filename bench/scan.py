@@ -5,9 +5,10 @@ Run from the project folder (not part of the test suite):
     .venv/bin/python -m bench.scan --seconds 20 --devices 10
 
 It builds a fresh PostgreSQL database with one event of `--tickets` confirmed tickets, one door and one
-volunteer, the community's `--past-events` earlier meetups (half the fans at each, most let in: the answer's
-"5th meetup" looks them up), with both ways a door page authenticates: a door token (the `X-Door-Token`
-header the page sends, checkin.access.door_token) and a session made in the database with a CSRF cookie and
+volunteer, the community's `--past-events` earlier meetups (half the fans at each, most let in, with the
+check-ins their doors recorded: the answer's "5th meetup" looks them up), with both ways a door page
+authenticates: a door token (the `X-Door-Token` header the page sends, checkin.access.door_token) and a session
+made in the database with a CSRF cookie and
 header. It starts gunicorn with config/gunicorn.conf.py (2 workers, DEBUG off) and measures two things.
 
 Throughput, closed loop: each of `--devices` clients sends its next request as soon as the previous answer
@@ -35,6 +36,7 @@ scan, "already checked in" for a repeat) counts as an error. Then it stops gunic
 """
 
 import argparse
+import dataclasses
 import http.client
 import itertools
 import json
@@ -63,7 +65,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.utils import timezone
 from attendees.models import Order, Ticket
-from checkin.models import Door
+from checkin.models import CheckIn, Door
 from events.models import Community, Event, Membership, TicketType
 
 community = Community.objects.create(name="Bench", slug="bench")
@@ -85,7 +87,8 @@ tickets = Ticket.objects.bulk_create(
     for n, order in enumerate(orders)
 )
 # The community's history: {past_events} earlier meetups, each with half the fans (case of the e-mail varying, as
-# people type it), three in four let in; every scan's answer counts the fan's earlier meetups ("5th meetup").
+# people type it), three in four let in at its door; every scan's answer counts the fan's earlier meetups ("5th
+# meetup").
 for k in range({past_events}):
     past_start = start - dt.timedelta(days=30 * (k + 1))
     past = Event.objects.create(
@@ -98,11 +101,19 @@ for k in range({past_events}):
         Order(event=past, buyer_name=f"Fan {{n}}", buyer_email=f"fan{{n}}@example.com", status=Order.Status.CONFIRMED)
         for n in fans
     )
-    Ticket.objects.bulk_create(
+    past_tickets = Ticket.objects.bulk_create(
         Ticket(order=order, ticket_type=past_type, holder_name=f"Fan {{n}}",
                holder_email=f"Fan{{n}}@Example.com" if n % 3 == 0 else f"fan{{n}}@example.com",
                checked_in_at=past_start if n % 4 else None)
         for n, order in zip(fans, past_orders)
+    )
+    # What that meetup's door recorded when it let them in: the rows a live database holds by the next meetup.
+    past_door = Door.objects.create(event=past, name="Main door")
+    CheckIn.objects.bulk_create(
+        CheckIn(event=past, door=past_door, ticket=ticket, kind=CheckIn.Kind.ENTRY, successful=True,
+                scanned_at=ticket.checked_in_at, created_at=ticket.checked_in_at, device="bench-past",
+                nonce=f"past-{{ticket.pk}}", volunteer=user)
+        for ticket in past_tickets if ticket.checked_in_at
     )
 session = import_module(settings.SESSION_ENGINE).SessionStore()
 session[SESSION_KEY] = str(user.pk)
@@ -143,12 +154,47 @@ def main(argv=None) -> int:
         action="store_true",
         help="run the bench database with synchronous_commit off: commits stop waiting for the disk (fsync)",
     )
+    parser.add_argument("--markdown", action="store_true", help="print the tables in Markdown (docs/benchmarks.md)")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL, help="database created then dropped")
     parser.add_argument("--redis-url", default="", help="use this Redis as the cache (default: local memory)")
     args = parser.parse_args(argv)
 
-    loads, paced, alone = run(args)
-    return 0 if report(loads, paced, alone, args) else 1
+    loads, paced, alone, cpu = run(args)
+    return 0 if report(loads, paced, alone, cpu, args) else 1
+
+
+@dataclasses.dataclass
+class CpuUse:
+    """CPU seconds used while one load ran (closed loop): by gunicorn, by the database's backends, by this process
+    (the simulated devices), and by the whole machine (busy, and busy plus idle)."""
+
+    server: float = 0.0
+    database: float = 0.0
+    devices: float = 0.0
+    machine_busy: float = 0.0
+    machine_total: float = 0.0
+
+
+def _cpu_now(postgres_url: str) -> tuple:
+    """What CpuUse counts, so far: gunicorn's processes (this process's children), the backends, this process and
+    the machine."""
+    return (
+        common.process_cpu(common.descendants(os.getpid())),
+        common.process_cpu(common.postgres_backends(postgres_url)),
+        time.process_time(),
+        common.machine_cpu(),
+    )
+
+
+def _add_cpu(use: CpuUse, before: tuple, after: tuple) -> None:
+    """Add what was used between two _cpu_now(); a process that started in between counts from zero."""
+    for field, index in (("server", 0), ("database", 1)):
+        used = sum(seconds - before[index].get(pid, 0.0) for pid, seconds in after[index].items())
+        setattr(use, field, getattr(use, field) + used)
+    use.devices += after[2] - before[2]
+    if before[3] and after[3]:
+        use.machine_busy += after[3][0] - before[3][0]
+        use.machine_total += after[3][1] - before[3][1]
 
 
 class Scans:
@@ -171,7 +217,7 @@ class Scans:
             return self.admitted[next(self.repeats) % len(self.admitted)]
 
 
-def run(args) -> tuple[list[Page], list[Page], list[Page]]:
+def run(args) -> tuple[list[Page], list[Page], list[Page], dict[str, "CpuUse"]]:
     with tempfile.TemporaryDirectory(prefix="bench-scan-") as tmp:
         tmp = Path(tmp)
         env = common.environment(tmp=tmp, database_url=args.postgres_url, redis_url=args.redis_url)
@@ -212,7 +258,16 @@ def run(args) -> tuple[list[Page], list[Page], list[Page]]:
                 _rounds(port, loads, seconds=2.0, rounds=1, devices=args.devices)
                 for page, _send in loads:
                     page.reset()
-                _rounds(port, loads, seconds=args.seconds, rounds=args.rounds, devices=args.devices)
+                cpu = {page.name: CpuUse() for page, _send in loads}
+                _rounds(
+                    port,
+                    loads,
+                    seconds=args.seconds,
+                    rounds=args.rounds,
+                    devices=args.devices,
+                    cpu=cpu,
+                    url=args.postgres_url,
+                )
                 # Paced: devices at a door's pace; the latency a volunteer sees.
                 paced = [(Page(f"{page.name}, paced", page.path), send) for page, send in loads[:5]]
                 if args.paced_seconds:
@@ -222,7 +277,7 @@ def run(args) -> tuple[list[Page], list[Page], list[Page]]:
                 alone = [(Page(f"{page.name}, alone", page.path), send) for page, send in loads]
                 if args.alone_seconds:
                     _rounds(port, alone, seconds=args.alone_seconds, rounds=1, devices=1)
-            return [p for p, _s in loads], [p for p, _s in paced], [p for p, _s in alone]
+            return [p for p, _s in loads], [p for p, _s in paced], [p for p, _s in alone], cpu
 
 
 def _async_commit(url: str) -> None:
@@ -235,7 +290,7 @@ def _async_commit(url: str) -> None:
         connection.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
 
 
-def report(loads: list[Page], paced: list[Page], alone: list[Page], args) -> bool:
+def report(loads: list[Page], paced: list[Page], alone: list[Page], cpu: dict[str, CpuUse], args) -> bool:
     base = loads[0].rps
     commit = "synchronous_commit off" if args.async_commit else "synchronous commit"
     print(
@@ -261,7 +316,26 @@ def report(loads: list[Page], paced: list[Page], alone: list[Page], args) -> boo
                 str(page.errors),
             ]
         )
-    print(common.table(columns, rows))
+    print(common.table(columns, rows, markdown=args.markdown))
+    # Where the machine's time went under the closed loop: a scan's cost beside the trivial view's. At the same busy
+    # share, a load reaches 0.3 of the trivial view's requests/s when its machine time per request is at most 1/0.3
+    # (3.3) times the trivial view's.
+    print("\nCPU per request, closed loop (µs): gunicorn, the database's backends, the simulated devices, the machine")
+    columns = [("load", "<"), ("gunicorn", ">"), ("PostgreSQL", ">"), ("devices", ">"), ("machine", ">")]
+    columns += [("x trivial view", ">"), ("machine busy", ">")]
+    rows = []
+    base_machine = None
+    for page in loads:
+        use = cpu.get(page.name)
+        if use is None or not page.requests:
+            continue
+        machine = use.machine_busy / page.requests
+        base_machine = base_machine or machine
+        busy = f"{use.machine_busy / use.machine_total:.0%}" if use.machine_total else ""
+        per_request = [f"{seconds / page.requests * 1e6:.0f}" for seconds in (use.server, use.database, use.devices)]
+        times = f"{machine / base_machine:.1f}" if base_machine else ""
+        rows.append([page.name, *per_request, f"{machine * 1e6:.0f}", times, busy])
+    print(common.table(columns, rows, markdown=args.markdown))
     met = True
     # The target: the token path (as the door page sends scans); throughput closed-loop, p99 at a door's pace.
     for page, at_pace in zip(loads[1:3], paced[1:3], strict=True):
@@ -277,12 +351,16 @@ def report(loads: list[Page], paced: list[Page], alone: list[Page], args) -> boo
     return met
 
 
-def _rounds(port: int, loads, *, seconds: float, rounds: int, devices: int) -> None:
-    """Give each load `seconds` in total, split into rounds; each round runs the loads in a new order."""
+def _rounds(port: int, loads, *, seconds: float, rounds: int, devices: int, cpu: dict | None = None, url="") -> None:
+    """Give each load `seconds` in total, split into rounds; each round runs the loads in a new order. `cpu`: a
+    CpuUse per load name, added to (`url`: the database whose backends count)."""
     for index in range(rounds):
         shift = index % len(loads)
         for page, send in loads[shift:] + loads[:shift]:
+            before = _cpu_now(url) if cpu is not None else None
             _timed(port, page, send, seconds=seconds / rounds, devices=devices)
+            if before is not None:
+                _add_cpu(cpu[page.name], before, _cpu_now(url))
 
 
 def _timed(port: int, page: Page, send, *, seconds: float, devices: int) -> None:
