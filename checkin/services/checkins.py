@@ -1,4 +1,9 @@
-"""Scanning at a door, in pretix's order: cheap rejections, lock the ticket, decide, record every attempt.
+"""Scanning at a door, in pretix's order: cheap rejections, the ticket read, decide, record every attempt.
+
+The decision is made on one consistent state of the ticket. On PostgreSQL, on the ticket as read, with a write that
+lands only if the ticket row has not changed since (scan_query.insert_checkin): a scan whose write did not land
+decides again on a new read, and under the ticket's row lock after UNLOCKED_ATTEMPTS. On SQLite, in a transaction
+that holds the database's write lock (BEGIN IMMEDIATE).
 
 Every attempt becomes a CheckIn row, admitted or refused, with the device, the door, the volunteer and the time.
 A device names each scan with a nonce; the unique (device, nonce) constraint makes a scan sent again (a retry, a
@@ -6,10 +11,11 @@ flaky network, two requests at once) record nothing new: the second insert fails
 the first scan's row is the answer. Offline scans arrive in batches (`sync_scans`) with the time they were made.
 """
 
+import contextlib
 import dataclasses
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -20,10 +26,18 @@ from checkin.counters import forget_door_counts
 from checkin.errors import CheckInError
 from checkin.models import CheckIn, Door
 from checkin.services.rules import ticket_refusal
-from checkin.services.scan_query import insert_checkin, locked_ticket
+from checkin.services.scan_query import insert_checkin, read_ticket
 
 Reason = CheckIn.Reason
 Kind = CheckIn.Kind
+
+# On PostgreSQL, how many times a scan decides on the ticket as read before deciding under its lock: each time,
+# another writer changed the ticket between the read and the write (see scan_query).
+UNLOCKED_ATTEMPTS = 3
+
+
+class _TicketMoved(Exception):
+    """The ticket changed between the read a scan decided on and its write: nothing was written."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,9 +123,10 @@ def undo(*, door: Door, checkin_id: int, volunteer) -> CheckIn:
             .values_list("scanned_at", flat=True)
             .first()
         )
-        if first != ticket.checked_in_at:
-            ticket.checked_in_at = first
-            ticket.save(update_fields=["checked_in_at"])
+        # Written even when unchanged: the row's new version sends a scan that read the ticket before this undo
+        # back to read it again (scan_query.insert_checkin).
+        ticket.checked_in_at = first
+        ticket.save(update_fields=["checked_in_at"])
     forget_door_counts(door.pk)  # committed: the next answer counts the door's movements afresh
     _announce([ticket.pk])
     return checkin
@@ -121,23 +136,34 @@ def _scan(*, door: Door, volunteer, request: ScanRequest) -> tuple[CheckIn, int 
     """(the row, the id of a ticket newly admitted through the door or None)."""
     now = timezone.now()
     scanned_at = min(request.scanned_at, now) if request.offline and request.scanned_at else now
-    row = CheckIn(
-        event_id=door.event_id,
-        door=door,
-        kind=request.kind,
-        method=request.method,
-        device=request.device,
-        nonce=request.nonce,
-        volunteer=volunteer,
-        offline=request.offline,
-        scanned_at=scanned_at,
-        created_at=now,
-    )
+
+    def new_row() -> CheckIn:
+        return CheckIn(
+            event_id=door.event_id,
+            door=door,
+            kind=request.kind,
+            method=request.method,
+            device=request.device,
+            nonce=request.nonce,
+            volunteer=volunteer,
+            offline=request.offline,
+            scanned_at=scanned_at,
+            created_at=now,
+        )
+
     try:
+        if request.ticket_id is None and not is_well_formed_secret(request.code):
+            with _own_statements():
+                return _record(new_row(), reason=Reason.INVALID), None  # not even a ticket's shape: no lookup
+        if connection.vendor == "postgresql":
+            for _attempt in range(UNLOCKED_ATTEMPTS):
+                try:
+                    with _own_statements():
+                        return _decide(new_row(), door=door, request=request, lock=False)
+                except _TicketMoved:
+                    continue
         with transaction.atomic():
-            if request.ticket_id is None and not is_well_formed_secret(request.code):
-                return _record(row, reason=Reason.INVALID), None  # not even a ticket's shape: no lookup
-            return _decide(row, door=door, request=request)
+            return _decide(new_row(), door=door, request=request, lock=True)
     except IntegrityError:
         # The same (device, nonce) was recorded first, maybe a moment ago by a request running beside this one.
         first = (
@@ -155,8 +181,15 @@ def _scan(*, door: Door, volunteer, request: ScanRequest) -> tuple[CheckIn, int 
         return first, None
 
 
-def _decide(row: CheckIn, *, door: Door, request: ScanRequest) -> tuple[CheckIn, int | None]:
-    ticket = locked_ticket(door=door, code=request.code, ticket_id=request.ticket_id)
+def _own_statements():
+    """Outside a transaction, each statement commits on its own (no BEGIN and COMMIT to wait for); inside one (a
+    caller's atomic block, the test suite's), a savepoint keeps a refused write (the nonce taken) from aborting
+    the caller's transaction."""
+    return transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+
+
+def _decide(row: CheckIn, *, door: Door, request: ScanRequest, lock: bool) -> tuple[CheckIn, int | None]:
+    ticket = read_ticket(door=door, code=request.code, ticket_id=request.ticket_id, lock=lock)
     if ticket is None:
         return _record(row, reason=Reason.UNKNOWN), None
     row, admitted_ticket_id = _decide_ticket(row, ticket=ticket, door=door, request=request)
@@ -185,7 +218,7 @@ def _decide_ticket(row: CheckIn, *, ticket: Ticket, door: Door, request: ScanReq
     if request.kind == Kind.EXIT:
         if not inside:
             return _record(row, reason=Reason.NOT_INSIDE), None
-        return _record(row, reason=""), None
+        return _record(row, reason="", moves=ticket), None
     if event.is_cancelled:
         return _record(row, reason=Reason.EVENT_CANCELLED), None
     reason = ticket_refusal(
@@ -203,7 +236,7 @@ def _decide_ticket(row: CheckIn, *, ticket: Ticket, door: Door, request: ScanReq
             return _record(row, reason=Reason.ALREADY_CHECKED_IN), None
         row.previous_id = ticket.last_pk
         row.conflict = True  # two devices let the same ticket in while offline: both stand, this one is flagged
-    _record(row, reason="", admits=ticket.pk)
+    _record(row, reason="", moves=ticket, admits=True)
     return row, ticket.pk
 
 
@@ -227,11 +260,13 @@ def _current_stay(*, ticket: Ticket, door: Door) -> list[CheckIn]:
     return stay
 
 
-def _record(row: CheckIn, *, reason: str, admits: int | None = None) -> CheckIn:
-    """Record the attempt; `admits`: the ticket an entry lets in, whose first admission is marked with it."""
+def _record(row: CheckIn, *, reason: str, moves: Ticket | None = None, admits: bool = False) -> CheckIn:
+    """Record the attempt; `moves`: the ticket a movement through the door (entry or exit) moves, `admits` for an
+    entry (see scan_query.insert_checkin). Raises _TicketMoved when the ticket changed since it was read."""
     row.successful = not reason
     row.reason = reason
-    insert_checkin(row, admits=admits)
+    if not insert_checkin(row, moves=moves, admits=admits):
+        raise _TicketMoved
     row.repeated = False
     return row
 

@@ -1,7 +1,7 @@
 """What a door says about a ticket: the rules that admit or refuse it, and the sentences the volunteer reads.
 
-The scan service applies these to one locked ticket; the door list applies the same ones to every ticket of the
-event, so a device offline decides as the server would.
+The scan service applies these to the ticket it decides on; the door list applies the same ones to every ticket of
+the event, so a device offline decides as the server would.
 """
 
 from django.utils import timezone

@@ -1,11 +1,18 @@
-"""The scan's statements: lock the ticket row, read it with everything the door's rules, counters and answer need
-in one statement, record the attempt (and an admission's mark on the ticket: one statement on PostgreSQL).
+"""The scan's statements: read the ticket with everything the door's rules, counters and answer need in one
+statement, record the attempt (and, for a movement through the door, its mark on the ticket row: one statement on
+PostgreSQL).
 
 This is the door's hot path (bench/scan.py: a scan must cost no more than about three /healthz requests). Built
 with the ORM, the read (a dozen subqueries) took Django longer to compile than the database took to run it, and
 the insert and the update cost about a millisecond of Python each, as much as the database's work; so they are
 written once here in SQL that both PostgreSQL and SQLite read, with the table and column names taken from the
 models. tests/checkin/test_services.py runs every rule through them on both databases.
+
+On PostgreSQL a scan takes no lock while it decides: it reads the ticket with its row version (`xmin`, which
+every update of the row changes), and the movement it decides on is written by one statement that first updates
+the ticket row on condition that it is still that version (see insert_checkin). A second writer, waiting for the
+first one's row lock, finds the row changed and writes nothing; its scan reads the ticket again. Two round trips
+instead of five (BEGIN, lock, read, write, COMMIT), as each one costs the worker about 100 µs of Python.
 """
 
 import datetime as dt
@@ -46,12 +53,19 @@ def _lock_sql(vendor: str, by: str) -> str:
 
 
 @functools.cache
-def _sql() -> str:
-    """The read of the locked ticket and all the rules and the answer need."""
+def _sql(vendor: str, by: str) -> str:
+    """The read of the ticket found `by` "id" or "secret", with all the rules and the answer need."""
     t, c = _table, _column
+    # The ticket's id, as the parameter or found by its secret (used twice: by the ticket and by its latest movement,
+    # read apart from it because SQLite has no LATERAL).
+    key = "%s"
+    if by == "secret":
+        key = f"(SELECT k.{c(Ticket, 'id')} FROM {t(Ticket)} k WHERE k.{c(Ticket, 'secret')} = %s)"  # noqa: S608
+    # The version of the ticket's row that the decision is made on (PostgreSQL's xmin; see the module).
+    row_version = "t.xmin::text" if vendor == "postgresql" else "NULL"
     door_types = Door.ticket_types.through
     ticket_columns = ", ".join(f"t.{c(Ticket, f)}" for f in _TICKET_FIELDS)
-    # The parameters, in the order of the text, are listed in locked_ticket.
+    # The parameters, in the order of the text, are listed in read_ticket.
     fan_match = (
         f"f.{c(Fan, 'community')} = %s AND (f.{c(Fan, 'id')} = t.{c(Ticket, 'fan')}"
         f" OR f.{c(Fan, 'email')} = LOWER(t.{c(Ticket, 'holder_email')}))"
@@ -85,37 +99,40 @@ def _sql() -> str:
                     WHERE q.{c(Question, "event")} = %s AND q.{c(Question, "show_at_door")}),
             EXISTS (SELECT 1 FROM {t(CheckIn)} m WHERE m.{c(CheckIn, "ticket")} = t.{c(Ticket, "id")}
                     AND m.{c(CheckIn, "door")} = %s AND m.{c(CheckIn, "kind")} = %s
-                    AND m.{c(CheckIn, "successful")} AND m.{c(CheckIn, "undone_at")} IS NULL)
+                    AND m.{c(CheckIn, "successful")} AND m.{c(CheckIn, "undone_at")} IS NULL),
+            {row_version}
         FROM {t(Ticket)} t
         JOIN {t(Order)} o ON o.{c(Order, "id")} = t.{c(Ticket, "order")}
         JOIN {t(TicketType)} tt ON tt.{c(TicketType, "id")} = t.{c(Ticket, "ticket_type")}
         LEFT JOIN (SELECT {", ".join(f"m.{c(CheckIn, f)}" for f in latest)} FROM {t(CheckIn)} m
-                   WHERE m.{c(CheckIn, "ticket")} = %s AND m.{c(CheckIn, "door")} = %s
+                   WHERE m.{c(CheckIn, "ticket")} = {key} AND m.{c(CheckIn, "door")} = %s
                      AND m.{c(CheckIn, "successful")} AND m.{c(CheckIn, "undone_at")} IS NULL
                    ORDER BY m.{c(CheckIn, "scanned_at")} DESC, m.{c(CheckIn, "id")} DESC LIMIT 1) latest ON TRUE
         LEFT JOIN {t(user)} u ON u.{c(user, "id")} = latest.{c(CheckIn, "volunteer")}
-        WHERE t.{c(Ticket, "id")} = %s
+        WHERE t.{c(Ticket, "id")} = {key}
     """  # noqa: S608
     return sql
 
 
-def locked_ticket(*, door: Door, code: str | None = None, ticket_id: int | None = None) -> Ticket | None:
-    """The ticket with this secret (or id), locked for the transaction, or None.
+def read_ticket(*, door: Door, code: str | None = None, ticket_id: int | None = None, lock: bool) -> Ticket | None:
+    """The ticket with this secret (or id), or None; with `lock`, locked for the transaction first (then read).
 
     The ticket carries `order` (event_id, status) and `ticket_type` (name) and: `fan_flagged`, `fan_note`,
     `type_admitted` (the door takes its type), `last_kind` / `last_pk` / `last_movement` (its latest standing
     movement at the door, inside when an entry: the admission "already checked in at 19:03 by Alex" names, with
     its time and volunteer; None when there is none), `earlier_events` (earlier events of the community it was let
-    in at) and `door_questions` (the event has questions shown at the door) and `entered_before` (it has a standing
-    entry at the door).
+    in at), `door_questions` (the event has questions shown at the door), `entered_before` (it has a standing
+    entry at the door) and `row_version` (on PostgreSQL, for insert_checkin).
     """
     event = door.event
     by, key = ("id", ticket_id) if ticket_id is not None else ("secret", code)
-    with connection.cursor() as cursor:
-        cursor.execute(_lock_sql(connection.vendor, by), [key])
-        found = cursor.fetchone()
-    if found is None:
-        return None
+    if lock:
+        with connection.cursor() as cursor:
+            cursor.execute(_lock_sql(connection.vendor, by), [key])
+            found = cursor.fetchone()
+        if found is None:
+            return None
+        by, key = "id", found[0]
     params = [
         event.community_id,  # flagged fan
         event.community_id,  # fan note
@@ -126,13 +143,15 @@ def locked_ticket(*, door: Door, code: str | None = None, ticket_id: int | None 
         event.pk,  # door questions
         door.pk,  # entered before
         CheckIn.Kind.ENTRY,
-        found[0],  # latest movement
+        key,  # latest movement
         door.pk,
-        found[0],  # the ticket
+        key,  # the ticket
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_sql(), params)
+        cursor.execute(_sql(connection.vendor, by), params)
         row = cursor.fetchone()
+    if row is None:
+        return None
     fields = len(_TICKET_FIELDS)
     ticket = Ticket.from_db(connection.alias, _TICKET_FIELDS, row[:fields])
     event_id, order_status, type_name = row[fields : fields + 3]
@@ -141,7 +160,7 @@ def locked_ticket(*, door: Door, code: str | None = None, ticket_id: int | None 
     )
     ticket.ticket_type = TicketType.from_db(connection.alias, ["id", "name"], [ticket.ticket_type_id, type_name])
     flagged, note, admitted, last_kind, last_pk, last_scanned_at, last_volunteer_id, *rest = row[fields + 3 :]
-    *names, earlier, questions, entered = rest
+    *names, earlier, questions, entered, ticket.row_version = rest
     ticket.fan_flagged = bool(flagged)
     ticket.fan_note = note or ""
     ticket.type_admitted = bool(admitted)
@@ -179,15 +198,28 @@ def _loaded(model, values: dict):
 
 
 @functools.cache
-def _insert_sql(*, with_mark: bool) -> str:
+def _insert_sql() -> str:
     columns = ", ".join(connection.ops.quote_name(f.column) for f in _insert_fields())
     placeholders = ", ".join(["%s"] * len(_insert_fields()))
     pk = _column(CheckIn, "id")
-    sql = f"INSERT INTO {_table(CheckIn)} ({columns}) VALUES ({placeholders}) RETURNING {pk}"  # noqa: S608
-    if with_mark:
-        # A data-modifying WITH runs once, to completion, within the statement: one round trip fewer per admission.
-        sql = f"WITH first_admission AS ({_mark_sql()}) {sql}"
-    return sql
+    return f"INSERT INTO {_table(CheckIn)} ({columns}) VALUES ({placeholders}) RETURNING {pk}"  # noqa: S608
+
+
+@functools.cache
+def _move_sql() -> str:
+    """PostgreSQL: update the ticket row if it is still the version read (marking its first admission when the
+    first parameter says so), and insert the movement only then; a data-modifying WITH runs once, to completion,
+    within the statement. The values are cast to their columns' types: they are selected, not inserted as VALUES."""
+    column, ticket_id = _column(Ticket, "checked_in_at"), _column(Ticket, "id")
+    update = (
+        f"UPDATE {_table(Ticket)} SET {column} = CASE WHEN %s AND ({column} IS NULL OR {column} > %s) THEN %s"  # noqa: S608
+        f" ELSE {column} END WHERE {ticket_id} = %s AND xmin = %s::xid RETURNING {ticket_id}"
+    )
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in _insert_fields())
+    values = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in _insert_fields())
+    pk = _column(CheckIn, "id")
+    insert = f"INSERT INTO {_table(CheckIn)} ({columns}) SELECT {values} FROM moved RETURNING {pk}"  # noqa: S608
+    return f"WITH moved AS ({update}) {insert}"
 
 
 @functools.cache
@@ -197,7 +229,7 @@ def _insert_fields() -> tuple:
 
 @functools.cache
 def _mark_sql() -> str:
-    """The ticket's first admission at any door: an offline one uploaded late may be earlier than the one
+    """SQLite: the ticket's first admission at any door; an offline one uploaded late may be earlier than the one
     recorded, so the earlier time wins."""
     column = _column(Ticket, "checked_in_at")
     return (
@@ -206,20 +238,30 @@ def _mark_sql() -> str:
     )
 
 
-def insert_checkin(row: CheckIn, *, admits: int | None = None) -> None:
-    """`row.save(force_insert=True)` without the ORM's compiling (no signal listens to CheckIn's saves).
+def insert_checkin(row: CheckIn, *, moves: Ticket | None = None, admits: bool = False) -> bool:
+    """`row.save(force_insert=True)` without the ORM's compiling (no signal listens to CheckIn's saves); whether
+    the row was written.
 
-    `admits`: the id of the ticket this row lets in, whose first admission (`checked_in_at`) is marked in the same
-    statement on PostgreSQL, in a second one on SQLite (which has no data-modifying WITH).
+    `moves`: the ticket read_ticket gave, for a movement through the door (an entry let in, an exit); `admits`:
+    an entry, which marks the ticket's first admission (`checked_in_at`, the earlier time winning). On
+    PostgreSQL the ticket row is updated in the same statement, on condition that it is still the version read:
+    when another writer changed it since, nothing is written and this returns False (read the ticket again). On
+    SQLite, which serialises write transactions, the caller holds the database and the mark is a second statement.
     Raises IntegrityError like save() when the (device, nonce) is taken.
     """
     values = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in _insert_fields()]
-    mark = [row.scanned_at, admits, row.scanned_at]
-    with_mark = admits is not None and connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(with_mark=with_mark), mark + values if with_mark else values)
-        row.pk = cursor.fetchone()[0]
-        if admits is not None and not with_mark:
-            cursor.execute(_mark_sql(), mark)
+        if moves is not None and connection.vendor == "postgresql":
+            mark = [admits, row.scanned_at, row.scanned_at, moves.pk, moves.row_version]
+            cursor.execute(_move_sql(), mark + values)
+        else:
+            cursor.execute(_insert_sql(), values)
+        written = cursor.fetchone()
+        if written is None:
+            return False
+        if admits and connection.vendor != "postgresql":
+            cursor.execute(_mark_sql(), [row.scanned_at, moves.pk, row.scanned_at])
+    row.pk = written[0]
     row._state.adding = False
     row._state.db = connection.alias
+    return True
