@@ -216,7 +216,9 @@ def _move_sql() -> str:
         f" ELSE {column} END WHERE {ticket_id} = %s AND xmin = %s::xid RETURNING {ticket_id}"
     )
     columns = ", ".join(connection.ops.quote_name(f.column) for f in _insert_fields())
-    values = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in _insert_fields())
+    # Cast to the type without its length ("varchar", not "varchar(64)", which would cut a longer value short): a
+    # value too long for its column fails as it would in VALUES.
+    values = ", ".join(f"CAST(%s AS {f.db_type(connection).split('(')[0]})" for f in _insert_fields())
     pk = _column(CheckIn, "id")
     insert = f"INSERT INTO {_table(CheckIn)} ({columns}) SELECT {values} FROM moved RETURNING {pk}"  # noqa: S608
     return f"WITH moved AS ({update}) {insert}"

@@ -455,3 +455,22 @@ def test_check_ins_are_analysed_after_a_thousand_changes_whatever_the_table_size
         options = cursor.fetchone()[0]
 
     assert set(options) >= {"autovacuum_analyze_scale_factor=0", "autovacuum_analyze_threshold=1000"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite does not hold text to a column's length")
+@pytest.mark.parametrize("admitted", [False, True], ids=["an admission", "a refusal"])
+def test_a_device_id_too_long_for_its_column_is_refused_by_the_database_not_cut_short(
+    door, volunteer, make_ticket, admitted
+):
+    """The view accepts 64 characters at most; the service's writes keep the column's limit (on PostgreSQL, an
+    admission's values are selected and cast, not inserted as VALUES)."""
+    from django.db import DataError, transaction
+
+    ticket = make_ticket()
+    if admitted:
+        CheckInFactory(door=door, ticket=ticket)
+
+    with pytest.raises(DataError), transaction.atomic():
+        scan_code(door, volunteer, ticket.secret, device="d" * 65)
+
+    assert not CheckIn.objects.filter(device__startswith="ddd").exists()
