@@ -81,6 +81,54 @@ def process_cpu(pids) -> dict[int, float]:
     return used
 
 
+@dataclasses.dataclass
+class CpuUse:
+    """CPU seconds used between two `cpu_now()`: by the server (this process's children: gunicorn), by the
+    database's backends, by this process (the simulated clients), and by the whole machine, busy and in all. None
+    where /proc showed no such process (or no /proc)."""
+
+    server: float | None = 0.0
+    database: float | None = 0.0
+    this_process: float = 0.0
+    machine_busy: float | None = 0.0
+    machine_total: float | None = 0.0
+
+    @property
+    def busy_share(self) -> float | None:
+        """The share of the machine's CPUs that were busy, everything running on it."""
+        if not self.machine_total or self.machine_busy is None:
+            return None
+        return self.machine_busy / self.machine_total
+
+    def __add__(self, other: "CpuUse") -> "CpuUse":
+        def plus(a, b):
+            return None if a is None or b is None else a + b
+
+        return CpuUse(*(plus(getattr(self, f.name), getattr(other, f.name)) for f in dataclasses.fields(self)))
+
+
+def cpu_now(postgres_url: str) -> tuple:
+    """Where the CPU counters stand: this process's children, the database's backends, this process, the machine."""
+    return (
+        process_cpu(descendants(os.getpid())),
+        process_cpu(postgres_backends(postgres_url)),
+        time.process_time(),
+        machine_cpu(),
+    )
+
+
+def cpu_used(before: tuple, after: tuple) -> CpuUse:
+    """What was used between two `cpu_now()`; a process that started in between counts from zero."""
+
+    def processes(index: int) -> float | None:
+        if not after[index]:
+            return None
+        return sum(seconds - before[index].get(pid, 0.0) for pid, seconds in after[index].items())
+
+    machine = (after[3][0] - before[3][0], after[3][1] - before[3][1]) if before[3] and after[3] else (None, None)
+    return CpuUse(processes(0), processes(1), after[2] - before[2], *machine)
+
+
 def descendants(pid: int) -> list[int]:
     """The processes below `pid` (children, their children...), from /proc; empty where there is none."""
     parents = {}

@@ -257,17 +257,14 @@ def _costs(port: int, *, paths: dict, sold_out: str, fake: FakeStripe, args) -> 
     for name, request in kinds:
         for _ in range(10):
             request()
-        server, backends = _server_cpu(args)
+        before = common.cpu_now(args.postgres_url)
         started = time.perf_counter()
         for _ in range(args.costs):
             request()
         seconds = time.perf_counter() - started
-        server_after, backends_after = _server_cpu(args)
-        used = [
-            sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
-            for before, after in ((server, server_after), (backends, backends_after))
-        ]
-        rows.append([name, *(f"{cpu / args.costs * 1000:.1f}" for cpu in used), f"{seconds / args.costs * 1000:.1f}"])
+        used = common.cpu_used(before, common.cpu_now(args.postgres_url))
+        cpus = [used.server or 0.0, used.database or 0.0]
+        rows.append([name, *(f"{cpu / args.costs * 1000:.1f}" for cpu in cpus), f"{seconds / args.costs * 1000:.1f}"])
     connection.close()
     return rows
 
@@ -302,34 +299,19 @@ def _burst(port: int, *, kind: str, path: str, expected: str, args) -> Burst:
         connection.close()
 
     threads = [threading.Thread(target=client, name=f"buyer-{i}") for i in range(args.clients)]
-    cpu, machine = time.process_time(), common.machine_cpu()
-    server, backends = _server_cpu(args)
+    before = common.cpu_now(args.postgres_url)
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     burst.seconds = time.perf_counter() - started
-    burst.client_cpu = time.process_time() - cpu
-    server_after, backends_after = _server_cpu(args)
-    if server_after:
-        burst.server_cpu = sum(used - server.get(pid, 0.0) for pid, used in server_after.items())
-    if backends_after:
-        burst.postgres_cpu = sum(used - backends.get(pid, 0.0) for pid, used in backends_after.items())
-    machine_after = common.machine_cpu()
-    if machine and machine_after and machine_after[1] > machine[1]:
-        burst.machine_busy = (machine_after[0] - machine[0]) / (machine_after[1] - machine[1])
+    used = common.cpu_used(before, common.cpu_now(args.postgres_url))
+    burst.client_cpu = used.this_process
+    burst.server_cpu, burst.postgres_cpu, burst.machine_busy = used.server, used.database, used.busy_share
     not_run = sum(1 for _ in jobs)
     if not_run:
         burst.errors[f"not run within the {args.time_limit:g} s limit"] += not_run
     return burst
-
-
-def _server_cpu(args) -> tuple[dict[int, float], dict[int, float]]:
-    """CPU seconds so far of gunicorn's processes (all this process's children now) and of the database's backends;
-    a backend that connects during the burst counts from zero."""
-    return common.process_cpu(common.descendants(os.getpid())), common.process_cpu(
-        common.postgres_backends(args.postgres_url)
-    )
 
 
 def _buy(connection, *, port: int, path: str, number: int, expected: str) -> tuple[str, str, list[float]]:

@@ -32,11 +32,12 @@ it); the session path and /healthz at the same pace are shown beside it.
 
 Then each load alone, from one device (`--alone-seconds`): the time a request takes without a queue. Every
 scan has its own nonce, so each is a new attempt; an answer that is not the expected one (green for a first
-scan, "already checked in" for a repeat) counts as an error. Then it stops gunicorn and drops the database.
+scan, "already checked in" for a repeat) counts as an error. Then it times the door's counters counted afresh from
+all the run's movements (checkin.counters: the work the answers no longer wait for), stops gunicorn and drops
+the database.
 """
 
 import argparse
-import dataclasses
 import http.client
 import itertools
 import json
@@ -128,6 +129,24 @@ print(json.dumps({{"door": door.code, "session": session.session_key, "token": t
                   "secrets": [t.secret for t in tickets]}}))
 """
 
+# After the loads, with the door's movements of the whole run: what counting them afresh costs (checkin.counters),
+# the work a scan's answer no longer waits for.
+RECOUNT_SCRIPT = """
+import json, statistics, time
+from checkin import counters
+from checkin.models import CheckIn, Door
+door = Door.objects.select_related("event").get(code="{door}")
+times = []
+for _ in range({times}):
+    counters.forget_door_counts(door.pk)
+    started = time.perf_counter()
+    counters.door_counts(door=door)
+    times.append(time.perf_counter() - started)
+movements = CheckIn.objects.filter(door=door, successful=True, undone_at__isnull=True).count()
+print(json.dumps({{"movements": movements, "median": statistics.median(times), "max": max(times)}}))
+"""
+RECOUNT_TIMES = 21
+
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -159,42 +178,8 @@ def main(argv=None) -> int:
     parser.add_argument("--redis-url", default="", help="use this Redis as the cache (default: local memory)")
     args = parser.parse_args(argv)
 
-    loads, paced, alone, cpu = run(args)
-    return 0 if report(loads, paced, alone, cpu, args) else 1
-
-
-@dataclasses.dataclass
-class CpuUse:
-    """CPU seconds used while one load ran (closed loop): by gunicorn, by the database's backends, by this process
-    (the simulated devices), and by the whole machine (busy, and busy plus idle)."""
-
-    server: float = 0.0
-    database: float = 0.0
-    devices: float = 0.0
-    machine_busy: float = 0.0
-    machine_total: float = 0.0
-
-
-def _cpu_now(postgres_url: str) -> tuple:
-    """What CpuUse counts, so far: gunicorn's processes (this process's children), the backends, this process and
-    the machine."""
-    return (
-        common.process_cpu(common.descendants(os.getpid())),
-        common.process_cpu(common.postgres_backends(postgres_url)),
-        time.process_time(),
-        common.machine_cpu(),
-    )
-
-
-def _add_cpu(use: CpuUse, before: tuple, after: tuple) -> None:
-    """Add what was used between two _cpu_now(); a process that started in between counts from zero."""
-    for field, index in (("server", 0), ("database", 1)):
-        used = sum(seconds - before[index].get(pid, 0.0) for pid, seconds in after[index].items())
-        setattr(use, field, getattr(use, field) + used)
-    use.devices += after[2] - before[2]
-    if before[3] and after[3]:
-        use.machine_busy += after[3][0] - before[3][0]
-        use.machine_total += after[3][1] - before[3][1]
+    loads, paced, alone, cpu, recount = run(args)
+    return 0 if report(loads, paced, alone, cpu, recount, args) else 1
 
 
 class Scans:
@@ -220,7 +205,7 @@ class Scans:
             return self.admitted[next(self.repeats) % len(self.admitted)]
 
 
-def run(args) -> tuple[list[Page], list[Page], list[Page], dict[str, "CpuUse"]]:
+def run(args) -> tuple[list[Page], list[Page], list[Page], dict[str, common.CpuUse], dict]:
     with tempfile.TemporaryDirectory(prefix="bench-scan-") as tmp:
         tmp = Path(tmp)
         env = common.environment(tmp=tmp, database_url=args.postgres_url, redis_url=args.redis_url)
@@ -261,7 +246,7 @@ def run(args) -> tuple[list[Page], list[Page], list[Page], dict[str, "CpuUse"]]:
                 _rounds(port, loads, seconds=2.0, rounds=1, devices=args.devices)
                 for page, _send in loads:
                     page.reset()
-                cpu = {page.name: CpuUse() for page, _send in loads}
+                cpu = {page.name: common.CpuUse() for page, _send in loads}
                 _rounds(
                     port,
                     loads,
@@ -286,7 +271,9 @@ def run(args) -> tuple[list[Page], list[Page], list[Page], dict[str, "CpuUse"]]:
                     "cover less time than the others', and some loads may be missing; run with more --tickets.",
                     file=sys.stderr,
                 )
-            return [p for p, _s in loads], [p for p, _s in paced], [p for p, _s in alone], cpu
+            output = common.manage(env, "shell", "-v", "0", "-c", RECOUNT_SCRIPT.format(door=door, times=RECOUNT_TIMES))
+            recount = json.loads(output.strip().splitlines()[-1])
+            return [p for p, _s in loads], [p for p, _s in paced], [p for p, _s in alone], cpu, recount
 
 
 def _async_commit(url: str) -> None:
@@ -299,7 +286,7 @@ def _async_commit(url: str) -> None:
         connection.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
 
 
-def report(loads: list[Page], paced: list[Page], alone: list[Page], cpu: dict[str, CpuUse], args) -> bool:
+def report(loads, paced, alone, cpu: dict[str, common.CpuUse], recount: dict, args) -> bool:
     base = loads[0].rps
     commit = "synchronous_commit off" if args.async_commit else "synchronous commit"
     print(
@@ -336,15 +323,23 @@ def report(loads: list[Page], paced: list[Page], alone: list[Page], cpu: dict[st
     base_machine = None
     for page in loads:
         use = cpu.get(page.name)
-        if use is None or not page.requests:
+        if use is None or not page.requests or use.machine_busy is None:
             continue
         machine = use.machine_busy / page.requests
         base_machine = base_machine or machine
-        busy = f"{use.machine_busy / use.machine_total:.0%}" if use.machine_total else ""
-        per_request = [f"{seconds / page.requests * 1e6:.0f}" for seconds in (use.server, use.database, use.devices)]
+        busy = f"{use.busy_share:.0%}" if use.busy_share is not None else ""
+        per_request = [
+            f"{seconds / page.requests * 1e6:.0f}" if seconds is not None else ""
+            for seconds in (use.server, use.database, use.this_process)
+        ]
         times = f"{machine / base_machine:.1f}" if base_machine else ""
         rows.append([page.name, *per_request, f"{machine * 1e6:.0f}", times, busy])
     print(common.table(columns, rows, markdown=args.markdown))
+    print(
+        f"\nThe door's counters counted afresh from its {recount['movements']} standing movements, in one process "
+        f"({RECOUNT_TIMES} times, after the loads): median {recount['median'] * 1000:.1f} ms, "
+        f"slowest {recount['max'] * 1000:.1f} ms; made after the answer has gone (checkin.counters)"
+    )
     met = True
     # The target: the token path (as the door page sends scans); throughput closed-loop, p99 at a door's pace.
     for page, at_pace in zip(loads[1:3], paced[1:3], strict=True):
@@ -366,10 +361,10 @@ def _rounds(port: int, loads, *, seconds: float, rounds: int, devices: int, cpu:
     for index in range(rounds):
         shift = index % len(loads)
         for page, send in loads[shift:] + loads[:shift]:
-            before = _cpu_now(url) if cpu is not None else None
+            before = common.cpu_now(url) if cpu is not None else None
             _timed(port, page, send, seconds=seconds / rounds, devices=devices)
             if before is not None:
-                _add_cpu(cpu[page.name], before, _cpu_now(url))
+                cpu[page.name] += common.cpu_used(before, common.cpu_now(url))
 
 
 def _timed(port: int, page: Page, send, *, seconds: float, devices: int) -> None:

@@ -144,3 +144,22 @@ def test_sale_sold_out_answers_carry_the_marker_the_bench_counts_as_refusals():
     assert sale.SOLD_OUT in page.content
     assert sale.form_fields(page.content.decode()) is None
     assert list(Order.objects.values_list("buyer_email", flat=True)) == ["first@bench.example"]
+
+
+def test_cpu_used_counts_a_process_that_started_in_between_from_zero():
+    before = ({10: 1.0}, {20: 5.0}, 2.0, (100.0, 400.0))
+    after = ({10: 1.5, 11: 0.25}, {20: 5.5}, 2.75, (101.0, 402.0))
+
+    used = common.cpu_used(before, after)
+
+    assert (used.server, used.database, used.this_process) == (0.75, 0.5, 0.75)
+    assert (used.machine_busy, used.machine_total, used.busy_share) == (1.0, 2.0, 0.5)
+
+
+def test_cpu_used_without_processes_or_machine_figures_says_none_and_sums_stay_none():
+    used = common.cpu_used(({}, {}, 0.0, None), ({}, {}, 1.0, None))
+
+    assert (used.server, used.database, used.machine_busy, used.busy_share) == (None, None, None, None)
+    total = common.CpuUse() + used
+    assert (total.server, total.this_process) == (None, 1.0)
+    assert (common.CpuUse() + common.CpuUse(server=2.0)).server == 2.0
