@@ -123,3 +123,29 @@ def test_a_ticket_changed_after_every_read_is_decided_under_its_lock(setting, mo
     assert CheckIn.objects.filter(ticket=ticket).count() == 1
     ticket.refresh_from_db()
     assert ticket.checked_in_at == answer.scanned_at
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite decides under the database's write lock")
+def test_an_exit_read_before_an_undo_of_the_entry_it_ends_decides_again(setting, monkeypatch):
+    """The undo leaves the ticket's first admission (at another door) as it was, and still writes the ticket row,
+    so the exit that read "inside" before it reads again."""
+    door, ticket, volunteer = setting
+    other_door = DoorFactory(event=door.event, name="Speakers")
+    scan(door=other_door, volunteer=volunteer, request=ScanRequest(device="d-1", nonce="n-1", code=ticket.secret))
+    entry = scan(door=door, volunteer=volunteer, request=ScanRequest(device="d-1", nonce="n-2", code=ticket.secret))
+    first_admission = Ticket.objects.get(pk=ticket.pk).checked_in_at
+    undone = []
+
+    def a_volunteer_undoes_the_entry():
+        if not undone:
+            undone.append(checkins.undo(door=door, checkin_id=entry.pk, volunteer=volunteer))
+
+    _reads_then(monkeypatch, a_volunteer_undoes_the_entry)
+
+    exit_ = scan(
+        door=door, volunteer=volunteer, request=ScanRequest(device="d-2", nonce="n-3", code=ticket.secret, kind="exit")
+    )
+
+    assert (exit_.successful, exit_.reason) == (False, "not_inside")
+    assert Ticket.objects.get(pk=ticket.pk).checked_in_at == first_admission
+    assert not CheckIn.objects.filter(door=door, kind="exit", successful=True).exists()
