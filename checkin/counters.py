@@ -1,8 +1,8 @@
 """The door's counters shown with every scan answer: inside now, checked in, expected.
 
 Kept in the cache rather than counted on every scan: counting a door's movements costs more with every
-check-in (bench/scan.py). Counted afresh once in a while, and then after the answer is sent when the view allows
-it: a count of 20,000 movements takes 4 to 8 ms, and the volunteer waiting for "Welcome" should not wait for it.
+check-in. Counted afresh once in a while, and then after the answer is sent when the view allows it: the
+volunteer waiting for "Welcome" should not wait for a count of the whole door (bench/scan.py prints what it costs).
 """
 
 import time

@@ -12,7 +12,8 @@ On PostgreSQL a scan takes no lock while it decides: it reads the ticket with it
 every update of the row changes), and the movement it decides on is written by one statement that first updates
 the ticket row on condition that it is still that version (see insert_checkin). A second writer, waiting for the
 first one's row lock, finds the row changed and writes nothing; its scan reads the ticket again. Two round trips
-instead of five (BEGIN, lock, read, write, COMMIT), as each one costs the worker about 100 µs of Python.
+instead of five (BEGIN, lock, read, write, COMMIT): each one costs the worker its share of Python in Django's cursor
+and psycopg, the larger part of a scan's cost (bench/scan.py's CPU table).
 """
 
 import datetime as dt
